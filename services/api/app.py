@@ -1,0 +1,87 @@
+"""The FastAPI application: `create_app()` wires routers, middleware and error handling."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from starlette.responses import Response
+
+from services.api import errors, openapi
+from services.api.deps import ReplayResponse
+from services.api.metrics import RequestMetrics
+from services.api.middleware import RequestContextMiddleware, TransactionMiddleware
+from services.api.routers import api_keys, health, members, workspace
+from services.api.runtime import Runtime
+from shared import logs
+from shared.config import Settings, get_settings
+
+DESCRIPTION = """
+Carries marketing campaigns from agreed goals to a settled, archived retrospective.
+
+**Authentication**: every `/v1` call sends `Authorization: Bearer <API key>`. Roles
+are `viewer < editor < approver < admin`; each includes the ones before it.
+
+**Errors** are RFC 9457 `application/problem+json` with a stable `code`, the
+`request_id` and, for validation, an `errors` list naming each field.
+
+**Lists** are cursor-paginated: `limit` (1-200, default 50) and `cursor`; the body is
+`{"items": [...], "next_cursor": "..."}`, ordered by creation time.
+
+**Concurrency**: resources carry `version` and an `ETag`; send `If-Match` with PATCH
+and DELETE to refuse a stale edit (412).
+
+**Retries**: POSTs that create accept `Idempotency-Key`; the same key and body within
+24 h replays the first response (`Idempotent-Replayed: true`).
+"""
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """Build the app. With `runtime` given (tests), the caller owns its lifecycle."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if runtime is not None:
+            app.state.runtime = runtime
+            yield
+            return
+        logs.configure(settings.log_level, settings.log_format)
+        app.state.runtime = Runtime.create(settings)
+        try:
+            yield
+        finally:
+            await app.state.runtime.close()
+
+    app = FastAPI(
+        title="campaignops",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=openapi.operation_id,
+    )
+    if runtime is not None:
+        app.state.runtime = runtime
+    app.state.request_metrics = RequestMetrics()
+
+    # Added last = outermost: the context wraps the transaction.
+    app.add_middleware(TransactionMiddleware)
+    app.add_middleware(
+        RequestContextMiddleware,
+        metrics=app.state.request_metrics,
+        max_body_bytes=settings.max_body_bytes,
+    )
+    errors.install(app)
+    app.add_exception_handler(ReplayResponse, _replay)
+    for module in (health, workspace, members, api_keys):
+        app.include_router(module.router)
+    openapi.install(app)
+    return app
+
+
+async def _replay(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ReplayResponse)
+    return Response(
+        exc.body,
+        status_code=exc.status_code,
+        headers={**exc.headers, "Idempotent-Replayed": "true"},
+    )

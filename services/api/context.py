@@ -1,0 +1,33 @@
+"""Per-request values kept in the ASGI scope, shared by middleware and dependencies."""
+
+import re
+from typing import Any
+
+from shared.idempotency.service import PendingKey
+
+REQUEST_ID = "campaignops.request_id"
+UNIT_OF_WORK = "campaignops.unit_of_work"
+PENDING_IDEMPOTENCY = "campaignops.pending_idempotency"
+
+_REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+
+def accept_request_id(value: str | None) -> str | None:
+    """Keep a client's X-Request-ID only when it is safe to log and echo."""
+    if value and _REQUEST_ID_PATTERN.match(value):
+        return value
+    return None
+
+
+def request_id_of(scope: Any) -> str | None:
+    value = scope.get(REQUEST_ID)
+    return value if isinstance(value, str) else None
+
+
+def set_pending_idempotency(scope: Any, pending: PendingKey) -> None:
+    scope[PENDING_IDEMPOTENCY] = pending
+
+
+def pending_idempotency(scope: Any) -> PendingKey | None:
+    value = scope.get(PENDING_IDEMPOTENCY)
+    return value if isinstance(value, PendingKey) else None

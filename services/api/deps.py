@@ -1,0 +1,194 @@
+"""Dependencies every router uses: the session, the caller, pages, If-Match, idempotency."""
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import structlog
+from fastapi import Depends, Header, Query, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.api.context import UNIT_OF_WORK, set_pending_idempotency
+from services.api.problems import HttpProblem
+from services.api.runtime import Runtime
+from shared.errors import Forbidden
+from shared.idempotency import service as idempotency
+from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
+from shared.workspaces import api_keys
+from shared.workspaces.models import Role
+
+logger = structlog.get_logger(__name__)
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def get_session(request: Request) -> AsyncSession:
+    """The request's session; its transaction is committed by TransactionMiddleware."""
+    session: AsyncSession = request.scope[UNIT_OF_WORK].session
+    return session
+
+
+DbSession = Annotated[AsyncSession, Depends(get_session)]
+AppRuntime = Annotated[Runtime, Depends(get_runtime)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the API key, its workspace and role, and the member it is bound to."""
+
+    api_key_id: uuid.UUID
+    workspace_id: uuid.UUID
+    role: Role
+    member_id: uuid.UUID | None
+
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer cok_...`")
+
+
+def _unauthorized(detail: str) -> HttpProblem:
+    return HttpProblem(401, "unauthorized", "Authentication required", detail,
+                       headers={"WWW-Authenticate": 'Bearer realm="campaignops"'})
+
+
+async def authenticate(
+    session: DbSession,
+    runtime: AppRuntime,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    if credentials is None:
+        raise _unauthorized("Send an API key as `Authorization: Bearer <key>`.")
+    api_key = await api_keys.authenticate(session, token=credentials.credentials)
+    if api_key is None:
+        raise _unauthorized("The API key is unknown, expired or revoked.")
+    structlog.contextvars.bind_contextvars(
+        workspace_id=str(api_key.workspace_id), api_key=api_key.prefix
+    )
+    await _enforce_rate_limit(runtime, api_key.id)
+    return Caller(api_key.id, api_key.workspace_id, api_key.role, api_key.member_id)
+
+
+async def _enforce_rate_limit(runtime: Runtime, api_key_id: uuid.UUID) -> None:
+    limit = runtime.settings.rate_limit_per_minute
+    if limit <= 0:
+        return
+    now = time.time()
+    window = int(now // 60)
+    key = f"{runtime.settings.redis_prefix}:ratelimit:{api_key_id}:{window}"
+    try:
+        pipe = runtime.redis.pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, 120)
+        count, _ = await pipe.execute()
+    except Exception:
+        # Rate limiting protects us; an outage of Redis must not take the API down with it.
+        logger.warning("rate limiter unavailable", exc_info=True)
+        return
+    if count > limit:
+        retry_after = max(1, int((window + 1) * 60 - now))
+        raise HttpProblem(
+            429, "too_many_requests", "Too many requests",
+            f"At most {limit} requests a minute per API key; retry in {retry_after} s.",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+CurrentCaller = Annotated[Caller, Depends(authenticate)]
+
+
+def require(role: Role) -> Any:
+    async def check(caller: CurrentCaller) -> Caller:
+        if not caller.role.includes(role):
+            raise Forbidden(f"This needs the {role.value} role; the API key has {caller.role.value}.")
+        return caller
+
+    return Depends(check)
+
+
+Viewer = Annotated[Caller, require(Role.viewer)]
+Editor = Annotated[Caller, require(Role.editor)]
+Approver = Annotated[Caller, require(Role.approver)]
+Admin = Annotated[Caller, require(Role.admin)]
+
+
+def page_request(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")] = DEFAULT_LIMIT,
+    cursor: Annotated[
+        str | None, Query(max_length=512, description="`next_cursor` of the previous page")
+    ] = None,
+) -> PageRequest:
+    return PageRequest(limit=limit, cursor=cursor)
+
+
+Pagination = Annotated[PageRequest, Depends(page_request)]
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def set_etag(response: Response, version: int) -> None:
+    response.headers["ETag"] = etag(version)
+
+
+def expected_versions(
+    if_match: Annotated[
+        str | None,
+        Header(description='ETag of the version you edited (`"3"`); 412 if it moved on.'),
+    ] = None,
+) -> set[int] | None:
+    """The versions If-Match accepts; None when any version will do (absent or `*`)."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    versions = set()
+    for tag in if_match.split(","):
+        tag = tag.strip()
+        if tag.startswith('"') and tag.endswith('"') and tag[1:-1].isdigit():
+            versions.add(int(tag[1:-1]))
+    return versions  # weak or foreign tags never match: strong comparison (RFC 9110)
+
+
+IfMatch = Annotated[set[int] | None, Depends(expected_versions)]
+
+
+async def idempotency_key(
+    request: Request,
+    session: DbSession,
+    caller: CurrentCaller,
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Retry-safe POST: the same key and body within 24 h replays the first "
+            "response; another body is 422; a retry while the first is running is 409.",
+        ),
+    ] = None,
+) -> None:
+    if key is None:
+        return
+    pending = idempotency.PendingKey(
+        workspace_id=caller.workspace_id,
+        api_key_id=caller.api_key_id,
+        key=idempotency.parse_key(key),
+        fingerprint=idempotency.fingerprint(
+            request.method, request.url.path, request.url.query, await request.body()
+        ),
+    )
+    stored = await idempotency.begin(session, pending)
+    if stored is not None:
+        raise ReplayResponse(stored.status_code, stored.headers, stored.body)
+    set_pending_idempotency(request.scope, pending)
+
+
+class ReplayResponse(Exception):
+    def __init__(self, status_code: int, headers: dict[str, str], body: bytes) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.body = body
+
+
+Idempotent = Depends(idempotency_key)

@@ -1,0 +1,184 @@
+"""Pure ASGI middleware: request context and guards, then the per-request transaction."""
+
+import time
+from typing import Any
+
+import structlog
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.api.context import (
+    REQUEST_ID,
+    UNIT_OF_WORK,
+    accept_request_id,
+    pending_idempotency,
+)
+from services.api.metrics import RequestMetrics
+from services.api.problems import ProblemResponse, problem_body
+from shared.db import UnitOfWork
+from shared.idempotency import service as idempotency
+from shared.ids import new_id
+
+access_log = structlog.get_logger("campaignops.access")
+logger = structlog.get_logger(__name__)
+
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+# Headers worth replaying with a stored idempotent response.
+_REPLAYED_HEADERS = {"content-type", "location", "etag"}
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+class RequestContextMiddleware:
+    """Request id, access log and metrics for every request; refuses bodies we will not read."""
+
+    def __init__(self, app: ASGIApp, *, metrics: RequestMetrics, max_body_bytes: int) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        request_id = accept_request_id(headers.get("x-request-id")) or new_id().hex
+        scope[REQUEST_ID] = request_id
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+            await send(message)
+
+        try:
+            refusal = self._refusal(scope, headers)
+            if refusal is not None:
+                await refusal(scope, receive, send_with_id)
+            else:
+                await self.app(scope, self._limited(receive), send_with_id)
+        finally:
+            seconds = time.perf_counter() - started
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            self.metrics.observe(scope["method"], template, status, seconds)
+            access_log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                route=template,
+                status=status,
+                duration_ms=round(seconds * 1000, 2),
+            )
+            structlog.contextvars.clear_contextvars()
+
+    def _refusal(self, scope: Scope, headers: Headers) -> ProblemResponse | None:
+        if scope["method"] not in _BODY_METHODS:
+            return None
+        length = headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+            return self._problem(scope, 413, "payload_too_large", "Request body too large",
+                                 f"The body may be at most {self.max_body_bytes} bytes.")
+        has_body = (length is not None and length != "0") or "transfer-encoding" in headers
+        if has_body and not _is_json(headers.get("content-type", "")):
+            return self._problem(scope, 415, "unsupported_media_type", "Unsupported media type",
+                                 "Send the body as application/json.")
+        return None
+
+    def _limited(self, receive: Receive) -> Receive:
+        """Count streamed body bytes too: a chunked body has no Content-Length to check."""
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise HTTPException(413, f"The body may be at most {self.max_body_bytes} bytes.")
+            return message
+
+        return limited
+
+    @staticmethod
+    def _problem(scope: Scope, status: int, code: str, title: str, detail: str) -> ProblemResponse:
+        body = problem_body(status=status, code=code, title=title, detail=detail,
+                            instance=scope["path"], request_id=scope.get(REQUEST_ID))
+        return ProblemResponse(body, status_code=status)
+
+
+class TransactionMiddleware:
+    """One transaction per request, committed BEFORE the response leaves.
+
+    The response is held back until the commit: a client never reads a 201 for a change
+    that then failed to commit. Responses under 400 commit (with the Idempotency-Key's
+    stored response, in the same transaction); anything else rolls back.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        runtime = scope["app"].state.runtime
+        uow = UnitOfWork(runtime.sessionmaker, runtime.job_queue)
+        scope[UNIT_OF_WORK] = uow
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def hold(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        try:
+            await self.app(scope, receive, hold)
+            assert start is not None, "the app sent no response"
+            body = b"".join(chunks)
+            if start["status"] < 400:
+                await self._store_idempotent(scope, uow, start, body, runtime.settings)
+                await uow.commit()
+            else:
+                await uow.rollback()
+        except BaseException:
+            await uow.rollback()
+            raise
+        finally:
+            await uow.close()
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
+
+    @staticmethod
+    async def _store_idempotent(
+        scope: Scope, uow: UnitOfWork, start: Message, body: bytes, settings: Any
+    ) -> None:
+        pending = pending_idempotency(scope)
+        if pending is None or not 200 <= start["status"] < 300:
+            return
+        headers = {
+            k.decode().lower(): v.decode()
+            for k, v in start["headers"]
+            if k.decode().lower() in _REPLAYED_HEADERS
+        }
+        await idempotency.store(
+            uow.session,
+            pending,
+            status_code=start["status"],
+            headers=headers,
+            body=body,
+            ttl=settings.idempotency_ttl,
+        )

@@ -1,0 +1,112 @@
+"""RFC 9457 problem details: the one body shape of every error this API returns."""
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+from starlette.responses import JSONResponse
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://campaignops.dev/problems/"
+
+
+class ProblemFieldError(BaseModel):
+    detail: str = Field(examples=["String should have at most 200 characters"])
+    location: str = Field(description="body, query, path or header", examples=["body"])
+    field: str = Field(description="Dotted path of the field", examples=["items.0.name"])
+    pointer: str | None = Field(
+        default=None, description="JSON Pointer into the body (body fields only)", examples=["#/name"]
+    )
+    type: str = Field(description="Machine-readable reason", examples=["string_too_long"])
+
+
+class Problem(BaseModel):
+    type: str = Field(examples=[PROBLEM_BASE + "not-found"])
+    title: str = Field(examples=["Resource not found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["Member 0193... not found."])
+    instance: str | None = Field(default=None, examples=["/v1/members/0193..."])
+    code: str = Field(description="Stable machine-readable code", examples=["not_found"])
+    request_id: str | None = Field(default=None, description="Quote it when reporting a problem")
+    errors: list[ProblemFieldError] | None = Field(
+        default=None, description="Each bad field (validation problems)"
+    )
+
+    model_config = {"extra": "allow"}
+
+
+def problem_body(
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    instance: str | None = None,
+    request_id: str | None = None,
+    **extras: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + code.replace("_", "-"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if instance is not None:
+        body["instance"] = instance
+    if request_id is not None:
+        body["request_id"] = request_id
+    body.update({k: v for k, v in extras.items() if v is not None})
+    return body
+
+
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_MEDIA_TYPE
+
+
+class HttpProblem(Exception):
+    """An error that only exists at the HTTP edge (401, 413, 415, 429...)."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        title: str,
+        detail: str,
+        headers: dict[str, str] | None = None,
+        **extras: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.title = title
+        self.detail = detail
+        self.headers = headers or {}
+        self.extras = extras
+
+
+_DESCRIPTIONS = {
+    400: "Unreadable request: malformed JSON, a bad cursor or header",
+    401: "Missing, unknown, expired or revoked API key",
+    403: "The API key's role does not allow this",
+    404: "No such resource in this workspace",
+    409: "Conflicts with the resource's current state (or the Idempotency-Key is in flight)",
+    412: "If-Match does not match the current version",
+    413: "Request body larger than the limit",
+    415: "Content-Type is not JSON",
+    422: "Validation failed; `errors` names each field",
+    429: "Rate limit exceeded; see Retry-After",
+    500: "Unexpected error; quote the request_id",
+    503: "Not ready",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries documenting problem bodies for these statuses."""
+    return {
+        status: {
+            "model": Problem,
+            "description": _DESCRIPTIONS[status],
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

@@ -1,0 +1,84 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from services.api.deps import Admin, CurrentCaller, DbSession, Idempotent, Pagination, set_etag
+from services.api.problems import problem_responses
+from shared.pagination import Page
+from shared.workspaces import api_keys
+from shared.workspaces.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
+
+router = APIRouter(prefix="/v1/api-keys", tags=["api-keys"])
+
+
+@router.get("", summary="List API keys (admin)", response_model=Page[ApiKeyOut],
+            responses=problem_responses(400, 422))
+async def list_api_keys(
+    session: DbSession,
+    caller: Admin,
+    page: Pagination,
+    active: Annotated[bool | None, Query(description="Only active (true) or revoked (false)")] = None,
+) -> Page[ApiKeyOut]:
+    results = await api_keys.list_api_keys(
+        session, workspace_id=caller.workspace_id, page=page, active=active
+    )
+    return Page(
+        items=[ApiKeyOut.model_validate(k) for k in results.items], next_cursor=results.next_cursor
+    )
+
+
+@router.post(
+    "",
+    summary="Create an API key (admin); the secret is in this response only",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApiKeyCreated,
+    dependencies=[Idempotent],
+    responses=problem_responses(400, 409, 415, 422),
+)
+async def create_api_key(
+    body: ApiKeyCreate, session: DbSession, caller: Admin, response: Response
+) -> ApiKeyCreated:
+    api_key, secret = await api_keys.create_api_key(
+        session, workspace_id=caller.workspace_id, **body.model_dump()
+    )
+    response.headers["Location"] = f"/v1/api-keys/{api_key.id}"
+    response.headers["Cache-Control"] = "no-store"
+    return ApiKeyCreated(**ApiKeyOut.model_validate(api_key).model_dump(), key=secret)
+
+
+@router.get("/current", summary="The API key making this call", response_model=ApiKeyOut)
+async def get_current_api_key(session: DbSession, caller: CurrentCaller) -> ApiKeyOut:
+    api_key = await api_keys.get_api_key(
+        session, workspace_id=caller.workspace_id, api_key_id=caller.api_key_id
+    )
+    return ApiKeyOut.model_validate(api_key)
+
+
+@router.get("/{api_key_id}", summary="Get an API key (admin)", response_model=ApiKeyOut,
+            responses=problem_responses(404, 422))
+async def get_api_key(
+    api_key_id: uuid.UUID, session: DbSession, caller: Admin, response: Response
+) -> ApiKeyOut:
+    api_key = await api_keys.get_api_key(
+        session, workspace_id=caller.workspace_id, api_key_id=api_key_id
+    )
+    set_etag(response, api_key.version)
+    return ApiKeyOut.model_validate(api_key)
+
+
+@router.post(
+    "/{api_key_id}/revoke",
+    summary="Revoke an API key (admin); it stops working at once",
+    response_model=ApiKeyOut,
+    responses=problem_responses(404, 409, 422),
+)
+async def revoke_api_key(
+    api_key_id: uuid.UUID, session: DbSession, caller: Admin, response: Response
+) -> ApiKeyOut:
+    api_key = await api_keys.get_api_key(
+        session, workspace_id=caller.workspace_id, api_key_id=api_key_id
+    )
+    api_key = await api_keys.revoke_api_key(session, api_key=api_key)
+    set_etag(response, api_key.version)
+    return ApiKeyOut.model_validate(api_key)

@@ -1,0 +1,105 @@
+"""Liveness, readiness and Prometheus metrics: for orchestrators and scrapers, no API key."""
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from services.api.deps import AppRuntime
+from services.api.errors import problem
+from services.api.problems import problem_responses
+from services.api.runtime import Runtime
+from shared.telemetry import heartbeat, job_metrics
+
+router = APIRouter(tags=["health"])
+
+CHECK_TIMEOUT = 2.0
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    checks: dict[str, str]
+
+
+@router.get("/healthz", summary="The process is alive", response_model=Health)
+async def healthz() -> Health:
+    return Health(status="ok")
+
+
+async def _database(runtime: Runtime) -> str | None:
+    async with runtime.engine.connect() as connection:
+        current = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+    if current != runtime.head_revision:
+        return f"schema at {current}, code expects {runtime.head_revision}: run migrations"
+    return None
+
+
+async def _redis(runtime: Runtime) -> str | None:
+    await runtime.redis.ping()
+    return None
+
+
+async def _worker(runtime: Runtime) -> str | None:
+    settings = runtime.settings
+    workers = await heartbeat.live_workers(
+        runtime.redis, prefix=settings.redis_prefix, stale_after=settings.worker_stale_after_seconds
+    )
+    if not workers:
+        return f"no worker heartbeat in the last {settings.worker_stale_after_seconds:.0f} s"
+    return None
+
+
+async def _run_check(check: Any, runtime: Runtime) -> str:
+    try:
+        failure: str | None = await asyncio.wait_for(check(runtime), CHECK_TIMEOUT)
+    except TimeoutError:
+        return f"no answer within {CHECK_TIMEOUT} s"
+    except Exception as exc:
+        return f"unreachable: {type(exc).__name__}: {exc}"[:300]
+    return failure or "ok"
+
+
+@router.get(
+    "/readyz",
+    summary="Ready to serve: database at the migration head, Redis reachable, a worker alive",
+    response_model=Readiness,
+    responses=problem_responses(503),
+)
+async def readyz(request: Request, runtime: AppRuntime) -> Any:
+    names = ("database", "redis", "worker")
+    results = await asyncio.gather(
+        *(_run_check(check, runtime) for check in (_database, _redis, _worker))
+    )
+    checks = dict(zip(names, results, strict=True))
+    failing = [name for name, result in checks.items() if result != "ok"]
+    if failing:
+        return problem(
+            request, 503, "not_ready", "Not ready",
+            "Not ready: " + "; ".join(f"{name}: {checks[name]}" for name in failing) + ".",
+            checks=checks, failing=failing,
+        )
+    return JSONResponse({"status": "ready", "checks": checks})
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics: requests of this process, jobs of all workers",
+    response_class=PlainTextResponse,
+)
+async def metrics(request: Request, runtime: AppRuntime) -> PlainTextResponse:
+    try:
+        jobs = await asyncio.wait_for(
+            job_metrics.snapshot(runtime.redis, prefix=runtime.settings.redis_prefix),
+            CHECK_TIMEOUT,
+        )
+    except Exception:
+        jobs = None  # Redis down: still serve this process's own figures
+    body = request.app.state.request_metrics.render(jobs)
+    return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")

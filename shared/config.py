@@ -1,0 +1,48 @@
+"""Settings read from the environment (and `.env`); no I/O happens at import."""
+
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # When unset, `campaignops dev` and the test suite start embedded servers.
+    database_url: str | None = Field(default=None, description="postgresql+asyncpg://...")
+    redis_url: str | None = Field(default=None, description="redis://host:port/db")
+
+    data_dir: Path = Field(default=Path(".data"), alias="CAMPAIGNOPS_DATA_DIR")
+    embedded_postgres_port: int = 54329
+    embedded_redis_port: int = 63790
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    log_level: str = "INFO"
+    log_format: str = Field(default="json", pattern="^(json|console)$")
+
+    db_pool_size: int = 5
+    db_max_overflow: int = 10
+
+    redis_prefix: str = "campaignops"
+    queue_name: str = "campaignops:queue"
+
+    max_body_bytes: int = 1_048_576
+    rate_limit_per_minute: int = Field(default=1200, ge=0, description="per API key; 0 disables")
+    idempotency_ttl_hours: int = 24
+    worker_heartbeat_seconds: float = 5.0
+    worker_stale_after_seconds: float = 30.0
+    worker_poll_delay_seconds: float = 0.1
+    worker_max_jobs: int = 50
+
+    @property
+    def idempotency_ttl(self) -> timedelta:
+        return timedelta(hours=self.idempotency_ttl_hours)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

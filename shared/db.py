@@ -1,0 +1,108 @@
+"""Declarative base, engine and session factories, and the unit of work.
+
+The unit of work is the only place that commits: the API's transaction middleware
+and every worker job open one, services only ever receive the session.
+"""
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKey, MetaData, func
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from shared import jobs
+from shared.ids import new_id
+from shared.timeutil import utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+class Entity:
+    """Columns every resource has: a UUIDv7 id, creation time and an optimistic-lock version.
+
+    `version` is SQLAlchemy's version counter: an UPDATE only applies when the row still
+    has the version that was read, so lost updates surface as `StaleDataError`.
+    """
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    version: Mapped[int] = mapped_column(nullable=False, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - SQLAlchemy passes the class
+        # eager_defaults: server-side values come back by RETURNING, never by a lazy load.
+        return {"version_id_col": cls.__table__.c.version, "eager_defaults": True}  # type: ignore[attr-defined]
+
+
+class WorkspaceScoped(Entity):
+    """A resource owned by one workspace (tenant); every query filters on `workspace_id`."""
+
+    @declared_attr
+    def workspace_id(cls) -> Mapped[uuid.UUID]:  # noqa: N805
+        return mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+
+
+def create_engine(database_url: str, *, pool_size: int = 5, max_overflow: int = 10) -> AsyncEngine:
+    return create_async_engine(
+        database_url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        connect_args={"server_settings": {"application_name": "campaignops", "timezone": "UTC"}},
+    )
+
+
+def create_sessionmaker(bind: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(bind, expire_on_commit=False, autoflush=True)
+
+
+class UnitOfWork:
+    """One transaction; jobs enqueued on its session are sent only after it commits."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], queue: jobs.JobQueue):
+        self.session = sessionmaker()
+        self._queue = queue
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        await self._queue.send(jobs.take_pending(self.session))
+
+    async def rollback(self) -> None:
+        jobs.take_pending(self.session)
+        await self.session.rollback()
+
+    async def close(self) -> None:
+        await self.session.close()
+
+
+@asynccontextmanager
+async def unit_of_work(
+    sessionmaker: async_sessionmaker[AsyncSession], queue: jobs.JobQueue
+) -> AsyncIterator[AsyncSession]:
+    """Commit when the block ends normally, roll back (and drop its jobs) when it raises."""
+    uow = UnitOfWork(sessionmaker, queue)
+    try:
+        yield uow.session
+    except BaseException:
+        await uow.rollback()
+        raise
+    else:
+        await uow.commit()
+    finally:
+        await uow.close()

@@ -1,0 +1,68 @@
+"""Job counts and durations per function, summed across all workers in one Redis hash.
+
+Workers record; the API's `/metrics` reads the totals. They are cluster-wide figures:
+aggregate them with max() across API replicas, not sum().
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
+from redis.asyncio import Redis
+
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+
+
+def _key(prefix: str) -> str:
+    return f"{prefix}:metrics:jobs"
+
+
+async def record(redis: Redis, *, prefix: str, function: str, status: str, seconds: float) -> None:
+    key = _key(prefix)
+    pipe = redis.pipeline(transaction=False)
+    pipe.hincrby(key, f"count|{function}|{status}", 1)
+    pipe.hincrbyfloat(key, f"sum|{function}", seconds)
+    for bound in BUCKETS:
+        if seconds <= bound:
+            pipe.hincrby(key, f"bucket|{function}|{bound}", 1)
+    await pipe.execute()
+
+
+@dataclass
+class JobMetricsSnapshot:
+    counts: dict[tuple[str, str], float] = field(default_factory=dict)
+    sums: dict[str, float] = field(default_factory=dict)
+    buckets: dict[str, dict[float, float]] = field(default_factory=lambda: defaultdict(dict))
+
+    def collect(self) -> Iterable[Metric]:
+        jobs = CounterMetricFamily(
+            "campaignops_jobs", "Jobs finished, per function and status", labels=["function", "status"]
+        )
+        for (function, status), count in sorted(self.counts.items()):
+            jobs.add_metric([function, status], count)
+        yield jobs
+        durations = HistogramMetricFamily(
+            "campaignops_job_duration_seconds", "Job run time per function", labels=["function"]
+        )
+        for function, total in sorted(self.sums.items()):
+            finished = sum(c for (f, _), c in self.counts.items() if f == function)
+            by_bound = self.buckets.get(function, {})
+            cumulative = [(str(b), by_bound.get(b, 0.0)) for b in BUCKETS]
+            durations.add_metric([function], [*cumulative, ("+Inf", finished)], total)
+        yield durations
+
+
+async def snapshot(redis: Redis, *, prefix: str) -> JobMetricsSnapshot:
+    result = JobMetricsSnapshot()
+    raw = await redis.hgetall(_key(prefix))
+    for name, value in raw.items():
+        parts = (name.decode() if isinstance(name, bytes) else name).split("|")
+        number = float(value)
+        if parts[0] == "count" and len(parts) == 3:
+            result.counts[(parts[1], parts[2])] = number
+        elif parts[0] == "sum" and len(parts) == 2:
+            result.sums[parts[1]] = number
+        elif parts[0] == "bucket" and len(parts) == 3:
+            result.buckets[parts[1]][float(parts[2])] = number
+    return result

@@ -1,0 +1,149 @@
+"""Workspaces and their members."""
+
+import re
+import secrets
+import uuid
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.errors import Conflict, NotFound
+from shared.pagination import PageRequest, Results, paginate
+from shared.versioning import apply_changes, check_version
+from shared.workspaces.models import ApiKey, Member, Workspace
+
+
+def _slugify(name: str) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "workspace"
+    return f"{base}-{secrets.token_hex(3)}"
+
+
+async def create_workspace(
+    session: AsyncSession,
+    *,
+    name: str,
+    default_timezone: str = "UTC",
+    default_currency: str = "USD",
+) -> Workspace:
+    workspace = Workspace(
+        name=name,
+        slug=_slugify(name),
+        default_timezone=default_timezone,
+        default_currency=default_currency,
+    )
+    session.add(workspace)
+    await session.flush()
+    return workspace
+
+
+async def get_workspace(session: AsyncSession, *, workspace_id: uuid.UUID) -> Workspace:
+    workspace = await session.get(Workspace, workspace_id)
+    if workspace is None:
+        raise NotFound("Workspace not found.")
+    return workspace
+
+
+async def list_workspaces(session: AsyncSession) -> list[Workspace]:
+    return list((await session.scalars(select(Workspace).order_by(Workspace.created_at))).all())
+
+
+async def update_workspace(
+    session: AsyncSession,
+    *,
+    workspace: Workspace,
+    changes: dict[str, Any],
+    expected_versions: Collection[int] | None,
+) -> Workspace:
+    if apply_changes(workspace, changes, expected_versions):
+        await session.flush()
+    return workspace
+
+
+async def _ensure_email_free(
+    session: AsyncSession, *, workspace_id: uuid.UUID, email: str, except_id: uuid.UUID | None
+) -> None:
+    query = select(Member.id).where(Member.workspace_id == workspace_id, Member.email == email)
+    if except_id is not None:
+        query = query.where(Member.id != except_id)
+    if await session.scalar(query) is not None:
+        raise Conflict(f"A member with email {email} already exists.", field="email")
+
+
+async def create_member(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    name: str,
+    email: str,
+    department: str | None = None,
+    title: str | None = None,
+) -> Member:
+    email = email.lower()
+    await _ensure_email_free(session, workspace_id=workspace_id, email=email, except_id=None)
+    member = Member(
+        workspace_id=workspace_id, name=name, email=email, department=department, title=title
+    )
+    session.add(member)
+    await session.flush()
+    return member
+
+
+async def get_member(
+    session: AsyncSession, *, workspace_id: uuid.UUID, member_id: uuid.UUID
+) -> Member:
+    member = await session.scalar(
+        select(Member).where(Member.workspace_id == workspace_id, Member.id == member_id)
+    )
+    if member is None:
+        raise NotFound(f"Member {member_id} not found.")
+    return member
+
+
+async def list_members(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    page: PageRequest,
+    q: str | None = None,
+    department: str | None = None,
+) -> Results[Member]:
+    query = select(Member).where(Member.workspace_id == workspace_id)
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(Member.name.ilike(pattern), Member.email.ilike(pattern)))
+    if department:
+        query = query.where(func.lower(Member.department) == department.lower())
+    return await paginate(session, query, Member, page)
+
+
+async def update_member(
+    session: AsyncSession,
+    *,
+    member: Member,
+    changes: dict[str, Any],
+    expected_versions: Collection[int] | None,
+) -> Member:
+    if "email" in changes:
+        changes["email"] = changes["email"].lower()
+        await _ensure_email_free(
+            session, workspace_id=member.workspace_id, email=changes["email"], except_id=member.id
+        )
+    if apply_changes(member, changes, expected_versions):
+        await session.flush()
+    return member
+
+
+async def delete_member(
+    session: AsyncSession, *, member: Member, expected_versions: Collection[int] | None
+) -> None:
+    check_version(member, expected_versions)
+    # Revoked keys keep their history; the foreign key unbinds them (ON DELETE SET NULL).
+    has_active_keys = await session.scalar(
+        select(exists().where(ApiKey.member_id == member.id, ApiKey.revoked_at.is_(None)))
+    )
+    if has_active_keys:
+        raise Conflict("Active API keys are bound to this member; revoke them first.")
+    await session.delete(member)
+    await session.flush()
