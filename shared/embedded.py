@@ -36,7 +36,7 @@ def free_port() -> int:
         return port
 
 
-def _die_with_parent(sig: int) -> Any:
+def die_with_parent(sig: int) -> Any:
     def preexec() -> None:
         _libc.prctl(_PR_SET_PDEATHSIG, sig)
 
@@ -50,7 +50,7 @@ def _wheel_dir(module: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-class _ChildServer:
+class ChildServer:
     name = "server"
     stop_signal = signal.SIGTERM
 
@@ -72,7 +72,7 @@ class _ChildServer:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C reaches the supervisor, which stops us in order
-            preexec_fn=_die_with_parent(self.stop_signal),  # noqa: PLW1509
+            preexec_fn=die_with_parent(self.stop_signal),  # noqa: PLW1509
             user=user,
         )
 
@@ -113,7 +113,7 @@ class _ChildServer:
         return self.process is not None and self.process.poll() is None
 
 
-class EmbeddedPostgres(_ChildServer):
+class EmbeddedPostgres(ChildServer):
     name = "postgres"
     stop_signal = signal.SIGINT  # PostgreSQL's "fast" shutdown
 
@@ -196,7 +196,7 @@ class EmbeddedPostgres(_ChildServer):
             self.psql(f'CREATE DATABASE "{database}"')
 
 
-class EmbeddedRedis(_ChildServer):
+class EmbeddedRedis(ChildServer):
     name = "redis"
 
     def __init__(self, data_dir: Path, port: int, *, durable: bool = True) -> None:

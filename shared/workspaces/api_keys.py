@@ -25,7 +25,7 @@ def hash_key(token: str) -> bytes:
 
 def _split(token: str) -> str | None:
     """The prefix of a well-formed key `cok_<prefix>_<secret>`, else None."""
-    parts = token.split("_")
+    parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_SCHEME or len(parts[1]) != 10 or len(parts[2]) < 32:
         return None
     return parts[1]

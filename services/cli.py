@@ -1,0 +1,188 @@
+"""`campaignops`: run the stack, migrate, manage workspaces and API keys."""
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared import migrate
+from shared.config import Settings, get_settings
+from shared.db import create_engine, create_sessionmaker, unit_of_work
+from shared.embedded import EmbeddedPostgres
+from shared.jobs import DiscardingJobQueue
+from shared.workspaces import api_keys, service
+from shared.workspaces.models import ApiKey, Role, Workspace
+
+app = typer.Typer(no_args_is_help=True, help=__doc__)
+workspace_app = typer.Typer(no_args_is_help=True, help="Workspaces (tenants).")
+api_key_app = typer.Typer(no_args_is_help=True, help="API keys.")
+app.add_typer(workspace_app, name="workspace")
+app.add_typer(api_key_app, name="api-key")
+
+T = TypeVar("T")
+
+
+def _database_url(settings: Settings) -> str:
+    """DATABASE_URL, or the dev stack's embedded server when it is unset."""
+    if settings.database_url:
+        return settings.database_url
+    return EmbeddedPostgres(
+        settings.data_dir / "postgres", settings.embedded_postgres_port
+    ).url("campaignops")
+
+
+def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def run() -> T:
+        engine = create_engine(_database_url(get_settings()), pool_size=1, max_overflow=0)
+        try:
+            async with unit_of_work(create_sessionmaker(engine), DiscardingJobQueue()) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except OSError as exc:
+        raise typer.BadParameter(
+            f"cannot reach the database ({exc}); start `make run` or set DATABASE_URL"
+        ) from exc
+
+
+@app.command()
+def dev() -> None:
+    """Run the whole stack (embedded servers when the URLs are unset) until Ctrl-C."""
+    from services.devstack import DevStack  # noqa: PLC0415
+
+    raise typer.Exit(DevStack(get_settings()).run())
+
+
+@app.command()
+def api() -> None:
+    """Run the API server (uvicorn) on API_HOST:API_PORT."""
+    import uvicorn  # noqa: PLC0415
+
+    settings = get_settings()
+    uvicorn.run(
+        "services.api.app:create_app",
+        factory=True,
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run one arq worker."""
+    from arq.worker import Worker  # noqa: PLC0415
+
+    from services.worker.settings import build_worker_settings  # noqa: PLC0415
+
+    Worker(**build_worker_settings(get_settings())).run()
+
+
+@app.command("migrate")
+def migrate_command(
+    revision: Annotated[str, typer.Argument(help="Target revision")] = "head",
+    down: Annotated[bool, typer.Option(help="Downgrade to REVISION instead")] = False,
+) -> None:
+    """Apply (or revert) database migrations."""
+    url = _database_url(get_settings())
+    if down:
+        migrate.downgrade(url, revision)
+    else:
+        migrate.upgrade(url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@workspace_app.command("create")
+def create_workspace(
+    name: str,
+    timezone: Annotated[str, typer.Option(help="IANA zone for campaign days")] = "UTC",
+    currency: Annotated[str, typer.Option(help="ISO 4217 code")] = "USD",
+) -> None:
+    """Create a workspace and its first admin API key (printed once)."""
+
+    async def work(session: AsyncSession) -> tuple[Workspace, str]:
+        workspace = await service.create_workspace(
+            session, name=name, default_timezone=timezone, default_currency=currency.upper()
+        )
+        _, token = await api_keys.create_api_key(
+            session, workspace_id=workspace.id, name="first admin", role=Role.admin
+        )
+        return workspace, token
+
+    workspace, token = _in_transaction(work)
+    typer.echo(f"workspace {workspace.slug} ({workspace.id})")
+    typer.echo(f"admin API key (shown once): {token}")
+
+
+@workspace_app.command("list")
+def list_workspaces() -> None:
+    for workspace in _in_transaction(service.list_workspaces):
+        typer.echo(f"{workspace.slug}\t{workspace.id}\t{workspace.name}")
+
+
+async def _find_workspace(session: AsyncSession, ref: str) -> Workspace:
+    query = select(Workspace).where(Workspace.slug == ref)
+    try:
+        query = select(Workspace).where(or_(Workspace.slug == ref, Workspace.id == uuid.UUID(ref)))
+    except ValueError:
+        pass
+    workspace = await session.scalar(query)
+    if workspace is None:
+        raise typer.BadParameter(f"no workspace {ref!r}")
+    return workspace
+
+
+@api_key_app.command("create")
+def create_api_key(
+    workspace: Annotated[str, typer.Option(help="Workspace slug or id")],
+    name: Annotated[str, typer.Option()] = "cli key",
+    role: Annotated[Role, typer.Option()] = Role.admin,
+) -> None:
+    """Create an API key; the secret is printed once."""
+
+    async def work(session: AsyncSession) -> str:
+        target = await _find_workspace(session, workspace)
+        _, token = await api_keys.create_api_key(
+            session, workspace_id=target.id, name=name, role=role
+        )
+        return token
+
+    typer.echo(_in_transaction(work))
+
+
+@api_key_app.command("revoke")
+def revoke_api_key(
+    key: Annotated[str, typer.Argument(help="The key's prefix or id")],
+) -> None:
+    """Revoke an API key at once."""
+
+    async def work(session: AsyncSession) -> ApiKey:
+        query = select(ApiKey).where(ApiKey.prefix == key)
+        try:
+            query = select(ApiKey).where(or_(ApiKey.prefix == key, ApiKey.id == uuid.UUID(key)))
+        except ValueError:
+            pass
+        found = await session.scalar(query)
+        if found is None:
+            raise typer.BadParameter(f"no API key {key!r}")
+        return await api_keys.revoke_api_key(session, api_key=found)
+
+    revoked = _in_transaction(work)
+    typer.echo(f"revoked {revoked.prefix} at {revoked.revoked_at}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

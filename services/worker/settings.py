@@ -1,0 +1,50 @@
+"""arq WorkerSettings, built from our Settings and the explicit registry of jobs and crons.
+
+`arq services.worker.settings.WorkerSettings` works; `campaignops worker` is the same.
+"""
+
+from typing import Any
+
+from arq import cron
+from arq.connections import RedisSettings
+
+from services.worker.jobs import housekeeping
+from services.worker.runtime import on_shutdown, startup
+from shared import jobs
+from shared.config import Settings, get_settings
+
+# Every job the worker runs. A job not listed here is refused by the worker.
+FUNCTIONS = [housekeeping.prune_idempotency_keys]
+
+CRON_JOBS = [
+    # Every worker schedules every cron; arq's fixed id per tick runs it once.
+    cron(housekeeping.prune_idempotency_keys, minute={7, 37}, run_at_startup=False),
+]
+
+
+def build_worker_settings(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for `arq.Worker` (the same attributes WorkerSettings carries)."""
+    if not settings.redis_url:
+        raise RuntimeError("REDIS_URL must be set; `campaignops dev` sets it for you.")
+    return {
+        "functions": FUNCTIONS,
+        "cron_jobs": CRON_JOBS,
+        "on_startup": startup(settings),
+        "on_shutdown": on_shutdown,
+        "redis_settings": RedisSettings.from_dsn(settings.redis_url),
+        "queue_name": settings.queue_name,
+        "job_serializer": jobs.serialize,
+        "job_deserializer": jobs.deserialize,
+        "poll_delay": settings.worker_poll_delay_seconds,
+        "max_jobs": settings.worker_max_jobs,
+        "job_timeout": 300,
+        "keep_result": 3600,
+        "health_check_interval": 60,
+    }
+
+
+def __getattr__(name: str) -> Any:
+    # Built on first access, not at import: importing this module reads no environment.
+    if name == "WorkerSettings":
+        return type("WorkerSettings", (), build_worker_settings(get_settings()))
+    raise AttributeError(name)
