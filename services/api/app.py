@@ -72,8 +72,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     errors.install(app)
     app.add_exception_handler(ReplayResponse, _replay)
-    for module in (health, workspace, members, api_keys):
-        app.include_router(module.router)
+    app.state.routers = [module.router for module in (health, workspace, members, api_keys)]
+    for router in app.state.routers:
+        app.include_router(router)
     openapi.install(app)
     return app
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from services.api.context import request_id_of
 from services.api.problems import HttpProblem, ProblemResponse, problem_body
@@ -128,9 +129,22 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
     detail = exc.detail if isinstance(exc.detail, str) else title
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No route {request.method} {request.url.path}."
-    elif exc.status_code == 405:
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
         detail = f"{request.method} is not allowed here; see the Allow header."
-    return problem(request, exc.status_code, code, title, detail, headers=exc.headers)
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    return problem(request, exc.status_code, code, title, detail, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    # The router names only the first route that matched the path; list them all.
+    methods: set[str] = set()
+    for router in request.app.state.routers:
+        for route in router.routes:
+            match, _ = route.matches({**request.scope, "method": "GET"})
+            if match != Match.NONE:
+                methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
 
 
 async def _on_integrity_error(request: Request, exc: Exception) -> Response:

@@ -36,7 +36,11 @@ def _is_json(content_type: str) -> bool:
 
 
 class RequestContextMiddleware:
-    """Request id, access log and metrics for every request; refuses bodies we will not read."""
+    """Request id, access log and metrics for every request; refuses bodies we will not read.
+
+    The body limit is ours, not FastAPI's `max_body_size`: Starlette's limiter answers
+    413 in text/plain, replacing any problem response we would send.
+    """
 
     def __init__(self, app: ASGIApp, *, metrics: RequestMetrics, max_body_bytes: int) -> None:
         self.app = app

@@ -1,0 +1,154 @@
+"""Conventions every endpoint follows: problems, request ids, pagination, ETag/If-Match."""
+
+import pytest
+
+from services.api.deps import DbSession
+from shared.workspaces import service
+from tests.helpers import Tenant, add_member, assert_problem, fields_of
+
+
+async def test_unknown_route_is_a_problem(client):
+    problem = assert_problem(await client.get("/v1/nowhere"), 404, "not_found")
+    assert problem["instance"] == "/v1/nowhere"
+
+
+async def test_wrong_method_is_405_with_allow(client, tenant: Tenant):
+    response = await client.put("/v1/members", json={}, headers=tenant.auth())
+    assert_problem(response, 405, "method_not_allowed")
+    assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+
+
+async def test_malformed_json_is_400(client, tenant: Tenant):
+    response = await client.post(
+        "/v1/members", content=b'{"name": "Li", ', headers=tenant.auth() | {"content-type": "application/json"}
+    )
+    assert_problem(response, 400, "malformed_json")
+
+
+async def test_non_json_body_is_415(client, tenant: Tenant):
+    response = await client.post(
+        "/v1/members", content=b"name=Li", headers=tenant.auth() | {"content-type": "text/plain"}
+    )
+    assert_problem(response, 415, "unsupported_media_type")
+
+
+async def test_oversized_body_is_413_without_reading_it(client, tenant: Tenant):
+    big = b'{"name": "' + b"x" * 1_100_000 + b'"}'
+    response = await client.post(
+        "/v1/members", content=big, headers=tenant.auth() | {"content-type": "application/json"}
+    )
+    assert_problem(response, 413, "payload_too_large")
+
+
+async def test_oversized_streamed_body_is_413(client, tenant: Tenant):
+    async def chunks():
+        for _ in range(20):
+            yield b"x" * 100_000
+
+    response = await client.post(
+        "/v1/members", content=chunks(), headers=tenant.auth() | {"content-type": "application/json"}
+    )
+    assert "content-length" not in response.request.headers
+    assert_problem(response, 413)
+
+
+async def test_query_validation_names_the_parameter(client, tenant: Tenant):
+    response = await client.get("/v1/members", params={"limit": 500}, headers=tenant.auth())
+    problem = assert_problem(response, 422, "validation_error")
+    assert fields_of(problem) == {"query.limit"}
+    assert problem["errors"][0].get("pointer") is None
+
+
+async def test_bad_path_id_is_422_naming_it(client, tenant: Tenant):
+    response = await client.get("/v1/members/not-a-uuid", headers=tenant.auth())
+    assert fields_of(assert_problem(response, 422)) == {"path.member_id"}
+
+
+async def test_request_id_is_echoed_or_made(client):
+    given = await client.get("/healthz", headers={"X-Request-ID": "frontend-42"})
+    assert given.headers["x-request-id"] == "frontend-42"
+    made = await client.get("/healthz")
+    assert len(made.headers["x-request-id"]) == 32
+    unsafe = await client.get("/healthz", headers={"X-Request-ID": "bad id\twith spaces"})
+    assert unsafe.headers["x-request-id"] != "bad id\twith spaces"
+
+
+async def test_unexpected_error_is_500_problem_without_trace_and_rolls_back(app, client, tenant):
+    async def explode(session: DbSession) -> None:
+        await service.create_member(
+            session, workspace_id=tenant.workspace_id, name="Ghost", email="ghost@example.com"
+        )
+        raise RuntimeError("secret internals")
+
+    app.add_api_route("/v1/test-explode", explode, methods=["POST"])
+    response = await client.post("/v1/test-explode", headers={"X-Request-ID": "trace-me"})
+    problem = assert_problem(response, 500, "internal_error")
+    assert problem["request_id"] == "trace-me"
+    assert "secret internals" not in response.text
+    assert "Traceback" not in response.text
+    members = await client.get("/v1/members", params={"q": "ghost"}, headers=tenant.auth())
+    assert members.json()["items"] == []
+
+
+async def test_pagination_walks_every_item_once_in_creation_order(client, tenant: Tenant):
+    created = [(await add_member(client, tenant, name=f"Member {i}"))["id"] for i in range(7)]
+    seen, cursor, pages = [], None, 0
+    while True:
+        params = {"limit": 3} | ({"cursor": cursor} if cursor else {})
+        page = (await client.get("/v1/members", params=params, headers=tenant.auth())).json()
+        seen += [m["id"] for m in page["items"]]
+        pages += 1
+        if pages == 1:  # a row added mid-walk shows up at the end, nothing repeats
+            created.append((await add_member(client, tenant, name="Late"))["id"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == created
+    assert pages == 3
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "eyJ2IjogOX0", "e30", "%%%"])
+async def test_bad_cursor_is_400(client, tenant: Tenant, cursor):
+    response = await client.get("/v1/members", params={"cursor": cursor}, headers=tenant.auth())
+    assert_problem(response, 400, "bad_request")
+
+
+async def test_etag_and_if_match(client, tenant: Tenant):
+    member = await add_member(client, tenant)
+    path = f"/v1/members/{member['id']}"
+    first = await client.get(path, headers=tenant.auth())
+    etag = first.headers["etag"]
+    assert etag == f'"{member["version"]}"'
+
+    ok = await client.patch(path, json={"title": "Lead"}, headers=tenant.auth() | {"If-Match": etag})
+    assert ok.status_code == 200
+    assert ok.headers["etag"] != etag
+
+    stale = await client.patch(path, json={"title": "Overwritten"},
+                               headers=tenant.auth() | {"If-Match": etag})
+    problem = assert_problem(stale, 412, "precondition_failed")
+    assert problem["current_version"] == ok.json()["version"]
+    weak = await client.patch(path, json={"title": "Weak"},
+                              headers=tenant.auth() | {"If-Match": f"W/{ok.headers['etag']}"})
+    assert_problem(weak, 412)
+    stale_delete = await client.delete(path, headers=tenant.auth() | {"If-Match": etag})
+    assert_problem(stale_delete, 412)
+    assert (await client.get(path, headers=tenant.auth())).json()["title"] == "Lead"
+
+    star = await client.patch(path, json={"title": "Any"}, headers=tenant.auth() | {"If-Match": "*"})
+    assert star.status_code == 200
+
+
+async def test_workspace_update_validates_and_honours_if_match(client, tenant: Tenant):
+    current = await client.get("/v1/workspace", headers=tenant.auth())
+    bad = await client.patch("/v1/workspace", json={"default_timezone": "Mars/Olympus",
+                                                    "default_currency": "yuan"},
+                             headers=tenant.auth())
+    assert fields_of(assert_problem(bad, 422)) == {"body.default_timezone", "body.default_currency"}
+    ok = await client.patch("/v1/workspace", json={"default_timezone": "Europe/Berlin"},
+                            headers=tenant.auth() | {"If-Match": current.headers["etag"]})
+    assert ok.json()["default_timezone"] == "Europe/Berlin"
+    stale = await client.patch("/v1/workspace", json={"name": "Late"},
+                               headers=tenant.auth() | {"If-Match": current.headers["etag"]})
+    assert_problem(stale, 412)
+

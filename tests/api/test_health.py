@@ -1,0 +1,90 @@
+"""/healthz, /readyz and /metrics."""
+
+import dataclasses
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.api.app import create_app
+from shared import jobs
+from shared.embedded import EmbeddedRedis, free_port
+from shared.telemetry import heartbeat
+from tests.helpers import assert_problem
+
+
+async def beat(runtime) -> None:
+    await heartbeat.beat(runtime.redis, prefix=runtime.settings.redis_prefix, worker_id="test-worker")
+
+
+def client_for(app) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+async def test_healthz(client):
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_ready_when_database_redis_and_a_worker_are_there(client, runtime):
+    await beat(runtime)
+    response = await client.get("/readyz")
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "status": "ready", "checks": {"database": "ok", "redis": "ok", "worker": "ok"}
+    }
+
+
+async def test_not_ready_without_a_worker_heartbeat(client):
+    problem = assert_problem(await client.get("/readyz"), 503, "not_ready")
+    assert problem["failing"] == ["worker"]
+    assert "no worker heartbeat" in problem["checks"]["worker"]
+
+
+async def test_not_ready_when_migrations_are_behind(settings, runtime):
+    await beat(runtime)
+    behind = dataclasses.replace(runtime, head_revision="a_newer_revision")
+    async with client_for(create_app(settings, behind)) as client:
+        problem = assert_problem(await client.get("/readyz"), 503)
+    assert problem["failing"] == ["database"]
+    assert "run migrations" in problem["checks"]["database"]
+
+
+async def test_not_ready_when_redis_is_stopped(settings, runtime, tmp_path: Path):
+    redis_server = EmbeddedRedis(tmp_path / "redis", free_port(), durable=False)
+    url = redis_server.start()
+    own = settings.model_copy(update={"redis_url": url})
+    redis = jobs.create_redis(url, queue_name=own.queue_name)
+    app = create_app(own, dataclasses.replace(runtime, settings=own, redis=redis))
+    try:
+        async with client_for(app) as client:
+            await heartbeat.beat(redis, prefix=own.redis_prefix, worker_id="w")
+            assert (await client.get("/readyz")).status_code == 200
+            redis_server.stop()
+            problem = assert_problem(await client.get("/readyz"), 503)
+            assert "redis" in problem["failing"]
+            assert problem["checks"]["redis"].startswith("unreachable")
+            assert problem["checks"]["database"] == "ok"
+            # The API itself keeps answering while Redis is down.
+            assert (await client.get("/healthz")).status_code == 200
+    finally:
+        redis_server.stop()
+        await redis.aclose()
+
+
+async def test_metrics_count_requests_per_route_template(client, tenant):
+    await client.get(f"/v1/members/{tenant.workspace_id}", headers=tenant.auth())
+    await client.get("/v1/unknown-thing")
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    assert 'campaignops_http_requests_total{method="GET",route="/v1/members/{member_id}",status="404"} 1.0' in text
+    assert 'route="unmatched",status="404"' in text
+    assert "campaignops_http_request_duration_seconds_bucket" in text
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
+async def test_health_endpoints_need_no_key(client, path):
+    assert (await client.get(path)).status_code in (200, 503)
