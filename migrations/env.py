@@ -15,7 +15,9 @@ target_metadata = Base.metadata
 def _database_url() -> str:
     url = config.get_main_option("sqlalchemy.url") or Settings().database_url
     if not url:
-        raise SystemExit("Set DATABASE_URL (postgresql+asyncpg://...) or use `campaignops migrate`.")
+        raise SystemExit(
+            "Set DATABASE_URL (postgresql+asyncpg://...) or use `campaignops migrate`."
+        )
     return url
 
 

@@ -3,7 +3,7 @@
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from sqlalchemy import or_, select
@@ -30,9 +30,9 @@ def _database_url(settings: Settings) -> str:
     """DATABASE_URL, or the dev stack's embedded server when it is unset."""
     if settings.database_url:
         return settings.database_url
-    return EmbeddedPostgres(
-        settings.data_dir / "postgres", settings.embedded_postgres_port
-    ).url("campaignops")
+    return EmbeddedPostgres(settings.data_dir / "postgres", settings.embedded_postgres_port).url(
+        "campaignops"
+    )
 
 
 def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -129,13 +129,18 @@ def list_workspaces() -> None:
         typer.echo(f"{workspace.slug}\t{workspace.id}\t{workspace.name}")
 
 
-async def _find_workspace(session: AsyncSession, ref: str) -> Workspace:
-    query = select(Workspace).where(Workspace.slug == ref)
+def _by_name_or_id(name: Any, id_column: Any, ref: str) -> Any:
+    """Match `ref` against a readable name column, or the id when `ref` is a UUID."""
     try:
-        query = select(Workspace).where(or_(Workspace.slug == ref, Workspace.id == uuid.UUID(ref)))
+        return or_(name == ref, id_column == uuid.UUID(ref))
     except ValueError:
-        pass
-    workspace = await session.scalar(query)
+        return name == ref
+
+
+async def _find_workspace(session: AsyncSession, ref: str) -> Workspace:
+    workspace = await session.scalar(
+        select(Workspace).where(_by_name_or_id(Workspace.slug, Workspace.id, ref))
+    )
     if workspace is None:
         raise typer.BadParameter(f"no workspace {ref!r}")
     return workspace
@@ -166,12 +171,9 @@ def revoke_api_key(
     """Revoke an API key at once."""
 
     async def work(session: AsyncSession) -> ApiKey:
-        query = select(ApiKey).where(ApiKey.prefix == key)
-        try:
-            query = select(ApiKey).where(or_(ApiKey.prefix == key, ApiKey.id == uuid.UUID(key)))
-        except ValueError:
-            pass
-        found = await session.scalar(query)
+        found = await session.scalar(
+            select(ApiKey).where(_by_name_or_id(ApiKey.prefix, ApiKey.id, key))
+        )
         if found is None:
             raise typer.BadParameter(f"no API key {key!r}")
         return await api_keys.revoke_api_key(session, api_key=found)

@@ -32,7 +32,7 @@ DEMO_KEY_FILE = "demo-admin-key"
 
 
 def _say(message: str) -> None:
-    print(f"campaignops dev | {message}", flush=True)  # noqa: T201 - this is the CLI's output
+    print(f"campaignops dev | {message}", flush=True)
 
 
 async def bootstrap_demo(database_url: str, data_dir: Path) -> str | None:
@@ -43,7 +43,9 @@ async def bootstrap_demo(database_url: str, data_dir: Path) -> str | None:
             if await service.list_workspaces(session):
                 return None
             workspace = await service.create_workspace(
-                session, name="Demo workspace", default_timezone="Asia/Shanghai",
+                session,
+                name="Demo workspace",
+                default_timezone="Asia/Shanghai",
                 default_currency="CNY",
             )
             _, token = await api_keys.create_api_key(
@@ -156,4 +158,3 @@ class DevStack:
         self.children.clear()
         self.servers.clear()
         _say("stopped")
-

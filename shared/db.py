@@ -11,7 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, MetaData, func
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from shared import jobs
@@ -45,7 +50,7 @@ class Entity:
     version: Mapped[int] = mapped_column(nullable=False, default=1)
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - SQLAlchemy passes the class
+    def __mapper_args__(cls) -> dict[str, Any]:
         # eager_defaults: server-side values come back by RETURNING, never by a lazy load.
         return {"version_id_col": cls.__table__.c.version, "eager_defaults": True}  # type: ignore[attr-defined]
 
@@ -54,7 +59,7 @@ class WorkspaceScoped(Entity):
     """A resource owned by one workspace (tenant); every query filters on `workspace_id`."""
 
     @declared_attr
-    def workspace_id(cls) -> Mapped[uuid.UUID]:  # noqa: N805
+    def workspace_id(cls) -> Mapped[uuid.UUID]:
         return mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
 
 

@@ -131,8 +131,17 @@ class EmbeddedPostgres(ChildServer):
         if self.run_as is not None:
             self._prepare_system_user()
         if not (self.data_dir / "PG_VERSION").exists():
-            self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
-                      "--encoding=UTF8", "--locale=C", "--no-instructions")
+            self._run(
+                "initdb",
+                "-D",
+                str(self.data_dir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-instructions",
+            )
         options = {
             "listen_addresses": "127.0.0.1",
             "unix_socket_directories": "",
@@ -185,13 +194,26 @@ class EmbeddedPostgres(ChildServer):
         return result.returncode == 0
 
     def psql(self, sql: str, database: str = "postgres") -> str:
-        return self._run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                         "-d", database, "-v", "ON_ERROR_STOP=1", "-tAc", sql)
+        return self._run(
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            database,
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-tAc",
+            sql,
+        )
 
     def create_database(self, database: str) -> None:
         if not database.replace("_", "").isalnum():
             raise EmbeddedServerError(f"unexpected database name {database!r}")
-        exists = self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}'")
+        exists = self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}'")  # noqa: S608 - name checked above
         if not exists.strip():
             self.psql(f'CREATE DATABASE "{database}"')
 
@@ -211,12 +233,18 @@ class EmbeddedRedis(ChildServer):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         argv = [
             str(self.binary),
-            "--port", str(self.port),
-            "--bind", "127.0.0.1",
-            "--dir", str(self.data_dir),
-            "--appendonly", "yes" if self.durable else "no",
-            "--save", "",
-            "--daemonize", "no",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.data_dir),
+            "--appendonly",
+            "yes" if self.durable else "no",
+            "--save",
+            "",
+            "--daemonize",
+            "no",
         ]
         self._spawn(argv)
         self._wait_until(self._answers_ping, timeout=30)

@@ -60,12 +60,14 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         if data["v"] != 1 or created_at.tzinfo is None:
             raise ValueError("unknown cursor version")
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError) as exc:
-        raise BadRequest("The cursor is not valid; start again without one.", field="cursor") from exc
+        raise BadRequest(
+            "The cursor is not valid; start again without one.", field="cursor"
+        ) from exc
     return created_at, row_id
 
 
 async def paginate(
-    session: AsyncSession, statement: Select[tuple[E]], model: type[E], page: PageRequest
+    session: AsyncSession, statement: Select[E], model: type[E], page: PageRequest
 ) -> Results[E]:
     """Run `statement` (already filtered and workspace-scoped) one page at a time."""
     key = tuple_(model.created_at, model.id)

@@ -35,14 +35,17 @@ async def create_tenant(sessionmaker: async_sessionmaker[AsyncSession], name: st
     return Tenant(workspace.id, tokens, key_ids)
 
 
-def assert_problem(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
+def assert_problem(
+    response: httpx.Response, status: int, code: str | None = None
+) -> dict[str, Any]:
     """The response is an RFC 9457 problem with this status (and code); returns its body."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     body: dict[str, Any] = response.json()
     assert body["status"] == status
     assert body["type"].startswith("https://")
-    assert body["title"] and body["detail"]
+    assert body["title"]
+    assert body["detail"]
     assert body["request_id"] == response.headers["x-request-id"]
     if code is not None:
         assert body["code"] == code, body

@@ -51,8 +51,13 @@ _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: 
 
 
 def _unauthorized(detail: str) -> HttpProblem:
-    return HttpProblem(401, "unauthorized", "Authentication required", detail,
-                       headers={"WWW-Authenticate": 'Bearer realm="campaignops"'})
+    return HttpProblem(
+        401,
+        "unauthorized",
+        "Authentication required",
+        detail,
+        headers={"WWW-Authenticate": 'Bearer realm="campaignops"'},
+    )
 
 
 async def authenticate(
@@ -91,7 +96,9 @@ async def _enforce_rate_limit(runtime: Runtime, api_key_id: uuid.UUID) -> None:
     if count > limit:
         retry_after = max(1, int((window + 1) * 60 - now))
         raise HttpProblem(
-            429, "too_many_requests", "Too many requests",
+            429,
+            "too_many_requests",
+            "Too many requests",
             f"At most {limit} requests a minute per API key; retry in {retry_after} s.",
             headers={"Retry-After": str(retry_after)},
         )
@@ -103,7 +110,9 @@ CurrentCaller = Annotated[Caller, Depends(authenticate)]
 def require(role: Role) -> Any:
     async def check(caller: CurrentCaller) -> Caller:
         if not caller.role.includes(role):
-            raise Forbidden(f"This needs the {role.value} role; the API key has {caller.role.value}.")
+            raise Forbidden(
+                f"This needs the {role.value} role; the API key has {caller.role.value}."
+            )
         return caller
 
     return Depends(check)

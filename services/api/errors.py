@@ -96,14 +96,21 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
     if any(e["type"] == "json_invalid" for e in errors):
         detail = next(e for e in errors if e["type"] == "json_invalid").get("ctx", {}).get("error")
         return problem(
-            request, 400, "malformed_json", "Malformed JSON",
+            request,
+            400,
+            "malformed_json",
+            "Malformed JSON",
             f"The body is not valid JSON: {detail}." if detail else "The body is not valid JSON.",
         )
     fields = [_field_error(e) for e in errors]
     names = ", ".join(sorted({f"{f['location']}.{f['field']}".rstrip(".") for f in fields}))
     return problem(
-        request, 422, "validation_error", "Validation failed",
-        f"Invalid input: {names}.", errors=fields,
+        request,
+        422,
+        "validation_error",
+        "Validation failed",
+        f"Invalid input: {names}.",
+        errors=fields,
     )
 
 
@@ -151,14 +158,20 @@ async def _on_integrity_error(request: Request, exc: Exception) -> Response:
     # Services check business rules first; this catches the races between two requests.
     logger.info("integrity error", error=str(getattr(exc, "orig", exc)))
     return problem(
-        request, 409, "conflict", "Conflict with the current state",
+        request,
+        409,
+        "conflict",
+        "Conflict with the current state",
         "The change conflicts with data written at the same time; fetch again and retry.",
     )
 
 
 async def _on_stale_data(request: Request, exc: Exception) -> Response:
     return problem(
-        request, 409, "concurrent_update", "Changed concurrently",
+        request,
+        409,
+        "concurrent_update",
+        "Changed concurrently",
         "Another request changed this resource at the same time; fetch it again and retry.",
     )
 
@@ -167,7 +180,10 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
     logger.error("unhandled error", exc_info=exc, path=request.url.path)
     code, title = _HTTP_TITLES[500]
     return problem(
-        request, 500, code, title,
+        request,
+        500,
+        code,
+        title,
         "Something went wrong on our side. Quote the request_id when you report it.",
         headers={"X-Request-ID": request_id_of(request.scope) or ""},
     )

@@ -91,12 +91,22 @@ class RequestContextMiddleware:
             return None
         length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
-            return self._problem(scope, 413, "payload_too_large", "Request body too large",
-                                 f"The body may be at most {self.max_body_bytes} bytes.")
+            return self._problem(
+                scope,
+                413,
+                "payload_too_large",
+                "Request body too large",
+                f"The body may be at most {self.max_body_bytes} bytes.",
+            )
         has_body = (length is not None and length != "0") or "transfer-encoding" in headers
         if has_body and not _is_json(headers.get("content-type", "")):
-            return self._problem(scope, 415, "unsupported_media_type", "Unsupported media type",
-                                 "Send the body as application/json.")
+            return self._problem(
+                scope,
+                415,
+                "unsupported_media_type",
+                "Unsupported media type",
+                "Send the body as application/json.",
+            )
         return None
 
     def _limited(self, receive: Receive) -> Receive:
@@ -109,15 +119,23 @@ class RequestContextMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
-                    raise HTTPException(413, f"The body may be at most {self.max_body_bytes} bytes.")
+                    raise HTTPException(
+                        413, f"The body may be at most {self.max_body_bytes} bytes."
+                    )
             return message
 
         return limited
 
     @staticmethod
     def _problem(scope: Scope, status: int, code: str, title: str, detail: str) -> ProblemResponse:
-        body = problem_body(status=status, code=code, title=title, detail=detail,
-                            instance=scope["path"], request_id=scope.get(REQUEST_ID))
+        body = problem_body(
+            status=status,
+            code=code,
+            title=title,
+            detail=detail,
+            instance=scope["path"],
+            request_id=scope.get(REQUEST_ID),
+        )
         return ProblemResponse(body, status_code=status)
 
 

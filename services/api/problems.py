@@ -14,7 +14,9 @@ class ProblemFieldError(BaseModel):
     location: str = Field(description="body, query, path or header", examples=["body"])
     field: str = Field(description="Dotted path of the field", examples=["items.0.name"])
     pointer: str | None = Field(
-        default=None, description="JSON Pointer into the body (body fields only)", examples=["#/name"]
+        default=None,
+        description="JSON Pointer into the body (body fields only)",
+        examples=["#/name"],
     )
     type: str = Field(description="Machine-readable reason", examples=["string_too_long"])
 

@@ -6,7 +6,7 @@ import functools
 import os
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -55,8 +55,9 @@ def startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
             redis=ctx["redis"],
             job_queue=jobs.ArqJobQueue(ctx["redis"], settings.queue_name),
             # Outgoing calls never follow redirects nor read proxy settings from the env.
-            http=httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0),
-                                   follow_redirects=False, trust_env=False),
+            http=httpx.AsyncClient(
+                timeout=httpx.Timeout(15.0, connect=5.0), follow_redirects=False, trust_env=False
+            ),
             worker_id=f"{socket.gethostname()}:{os.getpid()}:{new_id().hex[-6:]}",
         )
         runtime.heartbeat_task = asyncio.create_task(
@@ -88,7 +89,7 @@ async def on_shutdown(ctx: dict[str, Any]) -> None:
 
 def transactional(
     fn: Callable[Concatenate[AsyncSession, WorkerRuntime, P], Awaitable[R]],
-) -> Callable[..., Awaitable[R]]:
+) -> Callable[..., Coroutine[Any, Any, R]]:
     """Make `fn(session, runtime, **ids)` an arq job: one transaction, committed once, timed.
 
     Jobs run at least once (arq re-runs a job whose worker died): `fn` must be idempotent.

@@ -37,7 +37,9 @@ class JobMetricsSnapshot:
 
     def collect(self) -> Iterable[Metric]:
         jobs = CounterMetricFamily(
-            "campaignops_jobs", "Jobs finished, per function and status", labels=["function", "status"]
+            "campaignops_jobs",
+            "Jobs finished, per function and status",
+            labels=["function", "status"],
         )
         for (function, status), count in sorted(self.counts.items()):
             jobs.add_metric([function, status], count)
@@ -55,7 +57,7 @@ class JobMetricsSnapshot:
 
 async def snapshot(redis: Redis, *, prefix: str) -> JobMetricsSnapshot:
     result = JobMetricsSnapshot()
-    raw = await redis.hgetall(_key(prefix))
+    raw: dict[bytes | str, bytes | str] = await redis.hgetall(_key(prefix))  # type: ignore[misc]
     for name, value in raw.items():
         parts = (name.decode() if isinstance(name, bytes) else name).split("|")
         number = float(value)

@@ -6,7 +6,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.errors import Conflict, FieldError, Invalid, NotFound
@@ -83,11 +83,8 @@ async def authenticate(session: AsyncSession, *, token: str) -> ApiKey | None:
     if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
         # A bookkeeping column: written without bumping the resource version.
         await session.execute(
-            ApiKey.__table__.update()
-            .where(ApiKey.__table__.c.id == api_key.id)
-            .values(last_used_at=now)
+            update(ApiKey).where(ApiKey.id == api_key.id).values(last_used_at=now)
         )
-        api_key.last_used_at = now
     return api_key
 
 

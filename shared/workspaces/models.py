@@ -57,7 +57,12 @@ class ApiKey(Base, WorkspaceScoped):
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     key_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=16, values_callable=lambda roles: [r.value for r in roles])
+        Enum(
+            Role,
+            native_enum=False,
+            length=16,
+            values_callable=lambda roles: [r.value for r in roles],
+        )
     )
     member_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("members.id", ondelete="SET NULL"), index=True

@@ -60,8 +60,8 @@ class MemberUpdate(RequestModel):
 
     name: Name | MISSING = MISSING
     email: Email | MISSING = MISSING
-    department: ShortText | None | MISSING = MISSING
-    title: ShortText | None | MISSING = MISSING
+    department: ShortText | MISSING | None = MISSING
+    title: ShortText | MISSING | None = MISSING
 
 
 class MemberOut(ResponseModel):

@@ -12,8 +12,13 @@ from tests.helpers import Tenant, add_member, assert_problem
 
 @pytest.mark.parametrize(
     "authorization",
-    [None, "Bearer", "Bearer nonsense", "Basic dXNlcjpwdw==",
-     "Bearer cok_0000000000_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"],
+    [
+        None,
+        "Bearer",
+        "Bearer nonsense",
+        "Basic dXNlcjpwdw==",
+        "Bearer cok_0000000000_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    ],
 )
 async def test_missing_or_unknown_key_is_401_with_a_bearer_challenge(client, authorization):
     headers = {"Authorization": authorization} if authorization else {}
@@ -54,7 +59,8 @@ async def test_last_used_at_is_recorded(client, tenant: Tenant):
     body = response.json()
     assert body["role"] == "viewer"
     assert body["last_used_at"] is not None
-    assert "key" not in body and "key_hash" not in body
+    assert "key" not in body
+    assert "key_hash" not in body
 
 
 # (method, path, body, minimum role) for every operation of this issue.
@@ -86,8 +92,9 @@ async def test_every_role_boundary(client, tenant: Tenant, method, path, body, m
                 member = await add_member(client, tenant)
             if path.endswith("/revoke"):  # put the viewer key back for the next role
                 tenant.key_ids[Role.viewer] = (
-                    await client.post("/v1/api-keys", json={"name": "v", "role": "viewer"},
-                                      headers=tenant.auth())
+                    await client.post(
+                        "/v1/api-keys", json={"name": "v", "role": "viewer"}, headers=tenant.auth()
+                    )
                 ).json()["id"]
         else:
             problem = assert_problem(response, 403, "forbidden")
@@ -96,7 +103,9 @@ async def test_every_role_boundary(client, tenant: Tenant, method, path, body, m
 
 async def test_a_refused_write_changes_nothing(client, tenant: Tenant):
     response = await client.post(
-        "/v1/members", json={"name": "X", "email": "x@example.com"}, headers=tenant.auth(Role.editor)
+        "/v1/members",
+        json={"name": "X", "email": "x@example.com"},
+        headers=tenant.auth(Role.editor),
     )
     assert_problem(response, 403)
     listing = await client.get("/v1/members", headers=tenant.auth())
@@ -110,8 +119,9 @@ async def test_last_admin_key_cannot_be_revoked(client, tenant: Tenant):
     )
     problem = assert_problem(response, 409, "conflict")
     assert "last active admin key" in problem["detail"]
-    second = await client.post("/v1/api-keys", json={"name": "backup", "role": "admin"},
-                               headers=tenant.auth())
+    second = await client.post(
+        "/v1/api-keys", json={"name": "backup", "role": "admin"}, headers=tenant.auth()
+    )
     assert second.status_code == 201
     again = await client.post(
         f"/v1/api-keys/{tenant.key_ids[Role.admin]}/revoke", headers=tenant.auth()
@@ -133,7 +143,9 @@ async def test_created_key_is_shown_once_and_works(client, tenant: Tenant):
     assert created.headers["location"] == f"/v1/api-keys/{body['id']}"
     fetched = await client.get(f"/v1/api-keys/{body['id']}", headers=tenant.auth())
     assert "key" not in fetched.json()
-    me = await client.get("/v1/api-keys/current", headers={"Authorization": f"Bearer {body['key']}"})
+    me = await client.get(
+        "/v1/api-keys/current", headers={"Authorization": f"Bearer {body['key']}"}
+    )
     assert me.json()["member_id"] == member["id"]
     assert me.json()["role"] == "approver"
 
@@ -142,12 +154,17 @@ async def test_key_creation_validates_member_and_expiry(client, tenant: Tenant, 
     foreign = await add_member(client, other_tenant)
     response = await client.post(
         "/v1/api-keys",
-        json={"name": "k", "role": "viewer", "member_id": foreign["id"],
-              "expires_at": "2020-01-01T00:00:00Z"},
+        json={
+            "name": "k",
+            "role": "viewer",
+            "member_id": foreign["id"],
+            "expires_at": "2020-01-01T00:00:00Z",
+        },
         headers=tenant.auth(),
     )
     problem = assert_problem(response, 422)
     assert {e["field"] for e in problem["errors"]} == {"member_id", "expires_at"}
-    bad_role = await client.post("/v1/api-keys", json={"name": "k", "role": "owner"},
-                                 headers=tenant.auth())
+    bad_role = await client.post(
+        "/v1/api-keys", json={"name": "k", "role": "owner"}, headers=tenant.auth()
+    )
     assert {e["field"] for e in assert_problem(bad_role, 422)["errors"]} == {"role"}

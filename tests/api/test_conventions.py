@@ -20,7 +20,9 @@ async def test_wrong_method_is_405_with_allow(client, tenant: Tenant):
 
 async def test_malformed_json_is_400(client, tenant: Tenant):
     response = await client.post(
-        "/v1/members", content=b'{"name": "Li", ', headers=tenant.auth() | {"content-type": "application/json"}
+        "/v1/members",
+        content=b'{"name": "Li", ',
+        headers=tenant.auth() | {"content-type": "application/json"},
     )
     assert_problem(response, 400, "malformed_json")
 
@@ -46,7 +48,9 @@ async def test_oversized_streamed_body_is_413(client, tenant: Tenant):
             yield b"x" * 100_000
 
     response = await client.post(
-        "/v1/members", content=chunks(), headers=tenant.auth() | {"content-type": "application/json"}
+        "/v1/members",
+        content=chunks(),
+        headers=tenant.auth() | {"content-type": "application/json"},
     )
     assert "content-length" not in response.request.headers
     assert_problem(response, 413)
@@ -120,35 +124,50 @@ async def test_etag_and_if_match(client, tenant: Tenant):
     etag = first.headers["etag"]
     assert etag == f'"{member["version"]}"'
 
-    ok = await client.patch(path, json={"title": "Lead"}, headers=tenant.auth() | {"If-Match": etag})
+    ok = await client.patch(
+        path, json={"title": "Lead"}, headers=tenant.auth() | {"If-Match": etag}
+    )
     assert ok.status_code == 200
     assert ok.headers["etag"] != etag
 
-    stale = await client.patch(path, json={"title": "Overwritten"},
-                               headers=tenant.auth() | {"If-Match": etag})
+    stale = await client.patch(
+        path, json={"title": "Overwritten"}, headers=tenant.auth() | {"If-Match": etag}
+    )
     problem = assert_problem(stale, 412, "precondition_failed")
     assert problem["current_version"] == ok.json()["version"]
-    weak = await client.patch(path, json={"title": "Weak"},
-                              headers=tenant.auth() | {"If-Match": f"W/{ok.headers['etag']}"})
+    weak = await client.patch(
+        path,
+        json={"title": "Weak"},
+        headers=tenant.auth() | {"If-Match": f"W/{ok.headers['etag']}"},
+    )
     assert_problem(weak, 412)
     stale_delete = await client.delete(path, headers=tenant.auth() | {"If-Match": etag})
     assert_problem(stale_delete, 412)
     assert (await client.get(path, headers=tenant.auth())).json()["title"] == "Lead"
 
-    star = await client.patch(path, json={"title": "Any"}, headers=tenant.auth() | {"If-Match": "*"})
+    star = await client.patch(
+        path, json={"title": "Any"}, headers=tenant.auth() | {"If-Match": "*"}
+    )
     assert star.status_code == 200
 
 
 async def test_workspace_update_validates_and_honours_if_match(client, tenant: Tenant):
     current = await client.get("/v1/workspace", headers=tenant.auth())
-    bad = await client.patch("/v1/workspace", json={"default_timezone": "Mars/Olympus",
-                                                    "default_currency": "yuan"},
-                             headers=tenant.auth())
+    bad = await client.patch(
+        "/v1/workspace",
+        json={"default_timezone": "Mars/Olympus", "default_currency": "yuan"},
+        headers=tenant.auth(),
+    )
     assert fields_of(assert_problem(bad, 422)) == {"body.default_timezone", "body.default_currency"}
-    ok = await client.patch("/v1/workspace", json={"default_timezone": "Europe/Berlin"},
-                            headers=tenant.auth() | {"If-Match": current.headers["etag"]})
+    ok = await client.patch(
+        "/v1/workspace",
+        json={"default_timezone": "Europe/Berlin"},
+        headers=tenant.auth() | {"If-Match": current.headers["etag"]},
+    )
     assert ok.json()["default_timezone"] == "Europe/Berlin"
-    stale = await client.patch("/v1/workspace", json={"name": "Late"},
-                               headers=tenant.auth() | {"If-Match": current.headers["etag"]})
+    stale = await client.patch(
+        "/v1/workspace",
+        json={"name": "Late"},
+        headers=tenant.auth() | {"If-Match": current.headers["etag"]},
+    )
     assert_problem(stale, 412)
-

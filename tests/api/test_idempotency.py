@@ -14,9 +14,10 @@ BODY = {"name": "Sun Li", "email": "sun.li@example.com"}
 
 
 async def member_count(session, tenant: Tenant) -> int:
-    return await session.scalar(
+    query = (
         select(func.count()).select_from(Member).where(Member.workspace_id == tenant.workspace_id)
     )
+    return int(await session.scalar(query))
 
 
 async def test_retry_with_the_same_key_replays_the_first_response(client, tenant: Tenant, session):
@@ -34,8 +35,9 @@ async def test_retry_with_the_same_key_replays_the_first_response(client, tenant
 
 async def test_quoted_and_plain_keys_are_the_same_key(client, tenant: Tenant, session):
     await client.post("/v1/members", json=BODY, headers=tenant.auth() | {"Idempotency-Key": "k-1"})
-    retry = await client.post("/v1/members", json=BODY,
-                              headers=tenant.auth() | {"Idempotency-Key": '"k-1"'})
+    retry = await client.post(
+        "/v1/members", json=BODY, headers=tenant.auth() | {"Idempotency-Key": '"k-1"'}
+    )
     assert retry.headers["idempotent-replayed"] == "true"
     assert await member_count(session, tenant) == 1
 
@@ -50,13 +52,18 @@ async def test_same_key_with_another_body_is_422(client, tenant: Tenant, session
 
 
 async def test_keys_are_scoped_per_api_key(client, tenant: Tenant, session):
-    second = await client.post("/v1/api-keys", json={"name": "second admin", "role": "admin"},
-                               headers=tenant.auth())
+    second = await client.post(
+        "/v1/api-keys", json={"name": "second admin", "role": "admin"}, headers=tenant.auth()
+    )
     second_auth = {"Authorization": f"Bearer {second.json()['key']}"}
-    first = await client.post("/v1/members", json=BODY,
-                              headers=tenant.auth() | {"Idempotency-Key": "same"})
-    other = await client.post("/v1/members", json=BODY | {"email": "other@example.com"},
-                              headers=second_auth | {"Idempotency-Key": "same"})
+    first = await client.post(
+        "/v1/members", json=BODY, headers=tenant.auth() | {"Idempotency-Key": "same"}
+    )
+    other = await client.post(
+        "/v1/members",
+        json=BODY | {"email": "other@example.com"},
+        headers=second_auth | {"Idempotency-Key": "same"},
+    )
     assert first.status_code == other.status_code == 201
     assert first.json()["id"] != other.json()["id"]
     assert await member_count(session, tenant) == 2
@@ -75,7 +82,9 @@ async def test_failed_request_is_not_stored_and_can_be_retried(client, tenant: T
 async def test_expired_key_runs_again(client, tenant: Tenant, session):
     headers = tenant.auth() | {"Idempotency-Key": "old"}
     await client.post("/v1/members", json=BODY, headers=headers)
-    await session.execute(update(IdempotentResponse).values(expires_at=func.now() - text("interval '1 second'")))
+    await session.execute(
+        update(IdempotentResponse).values(expires_at=func.now() - text("interval '1 second'"))
+    )
     await session.commit()
     again = await client.post("/v1/members", json=BODY, headers=headers)
     assert_problem(again, 409)  # the first member exists: the request really ran again
@@ -84,8 +93,9 @@ async def test_expired_key_runs_again(client, tenant: Tenant, session):
 
 @pytest.mark.parametrize("key", ["", "x" * 256, "tab\there"])
 async def test_malformed_key_is_400(client, tenant: Tenant, key):
-    response = await client.post("/v1/members", json=BODY,
-                                 headers=tenant.auth() | {"Idempotency-Key": key})
+    response = await client.post(
+        "/v1/members", json=BODY, headers=tenant.auth() | {"Idempotency-Key": key}
+    )
     assert_problem(response, 400)
 
 
@@ -97,13 +107,15 @@ async def test_retry_while_the_first_is_in_flight_is_409(client, tenant: Tenant,
         await other_process.execute(
             select(func.pg_advisory_xact_lock(_lock_id(api_key_id, "slow")))
         )
-        response = await client.post("/v1/members", json=BODY,
-                                     headers=tenant.auth() | {"Idempotency-Key": "slow"})
+        response = await client.post(
+            "/v1/members", json=BODY, headers=tenant.auth() | {"Idempotency-Key": "slow"}
+        )
         problem = assert_problem(response, 409)
         assert "in progress" in problem["detail"]
     assert await member_count(session, tenant) == 0
-    after = await client.post("/v1/members", json=BODY,
-                              headers=tenant.auth() | {"Idempotency-Key": "slow"})
+    after = await client.post(
+        "/v1/members", json=BODY, headers=tenant.auth() | {"Idempotency-Key": "slow"}
+    )
     assert after.status_code == 201
 
 

@@ -7,8 +7,12 @@ from tests.helpers import Tenant, add_member, assert_problem, fields_of
 async def test_member_lifecycle(client, tenant: Tenant):
     created = await client.post(
         "/v1/members",
-        json={"name": "  Zhang Min ", "email": "Zhang.Min@Example.com",
-              "department": "Marketing", "title": "Department head"},
+        json={
+            "name": "  Zhang Min ",
+            "email": "Zhang.Min@Example.com",
+            "department": "Marketing",
+            "title": "Department head",
+        },
         headers=tenant.auth(),
     )
     assert created.status_code == 201, created.text
@@ -18,7 +22,8 @@ async def test_member_lifecycle(client, tenant: Tenant):
     assert created.headers["location"] == f"/v1/members/{member['id']}"
 
     patched = await client.patch(
-        f"/v1/members/{member['id']}", json={"title": "Director", "department": None},
+        f"/v1/members/{member['id']}",
+        json={"title": "Director", "department": None},
         headers=tenant.auth(),
     )
     assert patched.status_code == 200
@@ -35,14 +40,16 @@ async def test_member_lifecycle(client, tenant: Tenant):
 async def test_email_is_unique_per_workspace_ignoring_case(client, tenant: Tenant):
     await add_member(client, tenant, email="li.na@example.com")
     response = await client.post(
-        "/v1/members", json={"name": "Other Li", "email": "LI.NA@example.com"},
+        "/v1/members",
+        json={"name": "Other Li", "email": "LI.NA@example.com"},
         headers=tenant.auth(),
     )
     problem = assert_problem(response, 409, "conflict")
     assert problem["field"] == "email"
     second = await add_member(client, tenant, email="li.na2@example.com")
-    clash = await client.patch(f"/v1/members/{second['id']}", json={"email": "li.na@example.com"},
-                               headers=tenant.auth())
+    clash = await client.patch(
+        f"/v1/members/{second['id']}", json={"email": "li.na@example.com"}, headers=tenant.auth()
+    )
     assert_problem(clash, 409)
 
 
@@ -62,11 +69,13 @@ async def test_validation_names_every_bad_field(client, tenant: Tenant):
 
 async def test_required_fields_cannot_be_cleared(client, tenant: Tenant):
     member = await add_member(client, tenant)
-    response = await client.patch(f"/v1/members/{member['id']}", json={"name": None},
-                                  headers=tenant.auth())
+    response = await client.patch(
+        f"/v1/members/{member['id']}", json={"name": None}, headers=tenant.auth()
+    )
     assert fields_of(assert_problem(response, 422)) == {"body.name"}
-    blank = await client.patch(f"/v1/members/{member['id']}", json={"name": "   "},
-                               headers=tenant.auth())
+    blank = await client.patch(
+        f"/v1/members/{member['id']}", json={"name": "   "}, headers=tenant.auth()
+    )
     assert fields_of(assert_problem(blank, 422)) == {"body.name"}
 
 
@@ -76,8 +85,9 @@ async def test_filters(client, tenant: Tenant):
     await add_member(client, tenant, name="Chen Hua", department="marketing")
     by_q = (await client.get("/v1/members", params={"q": "chen"}, headers=tenant.auth())).json()
     assert sorted(m["name"] for m in by_q["items"]) == ["Chen Hua", "Chen Jie"]
-    by_dept = (await client.get("/v1/members", params={"department": "Marketing"},
-                                headers=tenant.auth())).json()
+    by_dept = (
+        await client.get("/v1/members", params={"department": "Marketing"}, headers=tenant.auth())
+    ).json()
     assert sorted(m["name"] for m in by_dept["items"]) == ["Chen Hua", "Zhou Lan"]
     wildcard = (await client.get("/v1/members", params={"q": "%"}, headers=tenant.auth())).json()
     assert wildcard["items"] == []
@@ -85,13 +95,17 @@ async def test_filters(client, tenant: Tenant):
 
 async def test_member_with_an_active_key_cannot_be_removed(client, tenant: Tenant):
     member = await add_member(client, tenant)
-    key = await client.post("/v1/api-keys", json={"name": "k", "role": "approver",
-                                                  "member_id": member["id"]},
-                            headers=tenant.auth())
+    key = await client.post(
+        "/v1/api-keys",
+        json={"name": "k", "role": "approver", "member_id": member["id"]},
+        headers=tenant.auth(),
+    )
     response = await client.delete(f"/v1/members/{member['id']}", headers=tenant.auth())
     assert_problem(response, 409)
     await client.post(f"/v1/api-keys/{key.json()['id']}/revoke", headers=tenant.auth())
-    assert (await client.delete(f"/v1/members/{member['id']}", headers=tenant.auth())).status_code == 204
+    assert (
+        await client.delete(f"/v1/members/{member['id']}", headers=tenant.auth())
+    ).status_code == 204
     history = await client.get(f"/v1/api-keys/{key.json()['id']}", headers=tenant.auth())
     assert history.json()["member_id"] is None
     assert history.json()["revoked_at"] is not None

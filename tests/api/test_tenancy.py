@@ -28,9 +28,7 @@ async def test_lists_show_only_the_callers_workspace(client, tenant: Tenant, oth
 async def test_other_workspace_api_key_is_404(client, tenant: Tenant, other_tenant):
     theirs = other_tenant.key_ids[Role.viewer]
     assert_problem(await client.get(f"/v1/api-keys/{theirs}", headers=tenant.auth()), 404)
-    assert_problem(
-        await client.post(f"/v1/api-keys/{theirs}/revoke", headers=tenant.auth()), 404
-    )
+    assert_problem(await client.post(f"/v1/api-keys/{theirs}/revoke", headers=tenant.auth()), 404)
     still_works = await client.get("/v1/workspace", headers=other_tenant.auth(Role.viewer))
     assert still_works.status_code == 200
 

@@ -12,13 +12,19 @@ from shared.workspaces.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 router = APIRouter(prefix="/v1/api-keys", tags=["api-keys"])
 
 
-@router.get("", summary="List API keys (admin)", response_model=Page[ApiKeyOut],
-            responses=problem_responses(400, 422))
+@router.get(
+    "",
+    summary="List API keys (admin)",
+    response_model=Page[ApiKeyOut],
+    responses=problem_responses(400, 422),
+)
 async def list_api_keys(
     session: DbSession,
     caller: Admin,
     page: Pagination,
-    active: Annotated[bool | None, Query(description="Only active (true) or revoked (false)")] = None,
+    active: Annotated[
+        bool | None, Query(description="Only active (true) or revoked (false)")
+    ] = None,
 ) -> Page[ApiKeyOut]:
     results = await api_keys.list_api_keys(
         session, workspace_id=caller.workspace_id, page=page, active=active
@@ -55,8 +61,12 @@ async def get_current_api_key(session: DbSession, caller: CurrentCaller) -> ApiK
     return ApiKeyOut.model_validate(api_key)
 
 
-@router.get("/{api_key_id}", summary="Get an API key (admin)", response_model=ApiKeyOut,
-            responses=problem_responses(404, 422))
+@router.get(
+    "/{api_key_id}",
+    summary="Get an API key (admin)",
+    response_model=ApiKeyOut,
+    responses=problem_responses(404, 422),
+)
 async def get_api_key(
     api_key_id: uuid.UUID, session: DbSession, caller: Admin, response: Response
 ) -> ApiKeyOut:

@@ -81,9 +81,13 @@ async def readyz(request: Request, runtime: AppRuntime) -> Any:
     failing = [name for name, result in checks.items() if result != "ok"]
     if failing:
         return problem(
-            request, 503, "not_ready", "Not ready",
+            request,
+            503,
+            "not_ready",
+            "Not ready",
             "Not ready: " + "; ".join(f"{name}: {checks[name]}" for name in failing) + ".",
-            checks=checks, failing=failing,
+            checks=checks,
+            failing=failing,
         )
     return JSONResponse({"status": "ready", "checks": checks})
 

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.api.deps import Admin, DbSession, IfMatch, Idempotent, Pagination, Viewer, set_etag
+from services.api.deps import Admin, DbSession, Idempotent, IfMatch, Pagination, Viewer, set_etag
 from services.api.problems import problem_responses
 from shared.pagination import Page
 from shared.workspaces import service
@@ -12,8 +12,12 @@ from shared.workspaces.schemas import MemberCreate, MemberOut, MemberUpdate
 router = APIRouter(prefix="/v1/members", tags=["members"])
 
 
-@router.get("", summary="List members", response_model=Page[MemberOut],
-            responses=problem_responses(400, 422))
+@router.get(
+    "",
+    summary="List members",
+    response_model=Page[MemberOut],
+    responses=problem_responses(400, 422),
+)
 async def list_members(
     session: DbSession,
     caller: Viewer,
@@ -48,8 +52,12 @@ async def create_member(
     return MemberOut.model_validate(member)
 
 
-@router.get("/{member_id}", summary="Get a member", response_model=MemberOut,
-            responses=problem_responses(404, 422))
+@router.get(
+    "/{member_id}",
+    summary="Get a member",
+    response_model=MemberOut,
+    responses=problem_responses(404, 422),
+)
 async def get_member(
     member_id: uuid.UUID, session: DbSession, caller: Viewer, response: Response
 ) -> MemberOut:

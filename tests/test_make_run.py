@@ -1,0 +1,151 @@
+"""`make run` on its own data dir: serves the printed key, keeps data, leaves no process."""
+
+import os
+import queue
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from shared.embedded import free_port
+
+REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+
+class Stack:
+    def __init__(
+        self,
+        data_dir: Path,
+        api_port: int,
+        pg_port: int,
+        redis_port: int,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+        env |= (extra_env or {}) | {
+            "CAMPAIGNOPS_DATA_DIR": str(data_dir),
+            "API_PORT": str(api_port),
+            "EMBEDDED_POSTGRES_PORT": str(pg_port),
+            "EMBEDDED_REDIS_PORT": str(redis_port),
+        }
+        self.base = f"http://127.0.0.1:{api_port}"
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.output: list[str] = []
+        self.process = subprocess.Popen(
+            ["make", "--no-print-directory", "run"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line)
+
+    def wait_for_line(self, marker: str, timeout: float = 180) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=1)
+            except queue.Empty:
+                assert self.process.poll() is None, "".join(self.output)
+                continue
+            self.output.append(line)
+            if marker in line:
+                return line
+        raise AssertionError(f"no {marker!r} in output:\n{''.join(self.output)}")
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise AssertionError("never ready: " + httpx.get(f"{self.base}/readyz").text)
+
+    def ctrl_c(self) -> str:
+        """Interrupt like a terminal does (the whole foreground group); return all output."""
+        os.killpg(self.process.pid, signal.SIGINT)
+        self.process.wait(90)
+        time.sleep(0.2)
+        while not self.lines.empty():
+            self.output.append(self.lines.get())
+        return "".join(self.output)
+
+
+def processes_using(data_dir: Path) -> list[str]:
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if str(data_dir) in cmdline:
+            found.append(cmdline)
+    return found
+
+
+def test_make_run_end_to_end(tmp_path: Path):
+    data_dir = tmp_path / "data"
+    ports = (free_port(), free_port(), free_port())
+
+    stack = Stack(data_dir, *ports)
+    try:
+        key = stack.wait_for_line("API key:").split("API key:")[1].strip()
+        stack.wait_for_line("try: curl")
+        stack.wait_ready()
+        response = httpx.get(
+            f"{stack.base}/v1/workspace", headers={"Authorization": f"Bearer {key}"}
+        )
+        assert response.status_code == 200
+        assert response.json()["name"] == "Demo workspace"
+    finally:
+        output = stack.ctrl_c()
+    assert processes_using(data_dir) == []
+    assert "campaignops dev | stopped" in output
+
+    # Data survives a restart: the same key still works, no second demo workspace.
+    again = Stack(data_dir, *ports)
+    try:
+        again.wait_for_line("workspace exists")
+        again.wait_ready()
+        response = httpx.get(
+            f"{again.base}/v1/workspace", headers={"Authorization": f"Bearer {key}"}
+        )
+        assert response.status_code == 200
+    finally:
+        again.ctrl_c()
+    assert processes_using(data_dir) == []
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"{again.base}/healthz", timeout=2)
+
+
+@pytest.mark.committed
+def test_with_urls_set_no_embedded_server_starts(tmp_path: Path, settings):
+    data_dir = tmp_path / "data"
+    env_urls = {
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "REDIS_PREFIX": settings.redis_prefix,  # so the test cleanup finds its keys
+        "QUEUE_NAME": settings.queue_name,
+    }
+    stack = Stack(data_dir, free_port(), free_port(), free_port(), extra_env=env_urls)
+    try:
+        stack.wait_for_line("try: curl")
+        stack.wait_ready()
+    finally:
+        output = stack.ctrl_c()
+    assert "embedded" not in output
+    assert not (data_dir / "postgres").exists()
+    assert not (data_dir / "redis").exists()
