@@ -1,32 +1,17 @@
-# The two commands of the README. A fresh machine needs only Python >= 3.11 and git.
-PYTHON ?= python3
-VENV ?= .venv
-BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
-
+# Aliases for ./dev, which needs nothing but Python >= 3.11, git and bash.
 .PHONY: run test lint install clean-data
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+run:
+	./dev run
 
-install: $(STAMP)
+test:
+	./dev test
 
-## Run the API on :8000 and a worker; embedded PostgreSQL/Redis unless the URLs are set.
-run: $(STAMP)
-	$(BIN)/campaignops dev
+lint:
+	./dev lint
 
-## The whole suite against real PostgreSQL and Redis, then ruff and mypy.
-test: $(STAMP)
-	$(BIN)/python -m pytest
-	$(MAKE) lint
-
-lint: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy .
+install:
+	./dev install
 
 clean-data:
 	rm -rf .data

@@ -1,4 +1,7 @@
-"""`make run` on its own data dir: serves the printed key, keeps data, leaves no process."""
+"""`./dev run`, the README run command, on its own data dir.
+
+It serves the printed key, keeps data across restarts and leaves no process behind.
+"""
 
 import os
 import queue
@@ -38,7 +41,7 @@ class Stack:
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
         self.process = subprocess.Popen(
-            ["make", "--no-print-directory", "run"],
+            ["./dev", "run"],
             cwd=REPO,
             env=env,
             stdout=subprocess.PIPE,
