@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     redis_prefix: str = "campaignops"
     queue_name: str = "campaignops:queue"
 
+    cors_origins: list[str] = Field(
+        default_factory=list, description="browser origins allowed to call the API"
+    )
     max_body_bytes: int = 1_048_576
     rate_limit_per_minute: int = Field(default=1200, ge=0, description="per API key; 0 disables")
     idempotency_ttl_hours: int = 24

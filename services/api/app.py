@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 from services.api import errors, openapi
@@ -35,6 +36,17 @@ and DELETE to refuse a stale edit (412).
 """
 
 
+# What a browser frontend may send and read.
+CORS_REQUEST_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "Idempotency-Key",
+    "X-Request-ID",
+]
+CORS_RESPONSE_HEADERS = ["ETag", "Location", "X-Request-ID", "Idempotent-Replayed", "Retry-After"]
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     """Build the app. With `runtime` given (tests), the caller owns its lifecycle."""
     settings = settings or get_settings()
@@ -63,13 +75,22 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.runtime = runtime
     app.state.request_metrics = RequestMetrics()
 
-    # Added last = outermost: the context wraps the transaction.
+    # Added last = outermost: CORS answers preflights before anything else runs.
     app.add_middleware(TransactionMiddleware)
     app.add_middleware(
         RequestContextMiddleware,
         metrics=app.state.request_metrics,
         max_body_bytes=settings.max_body_bytes,
     )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=CORS_RESPONSE_HEADERS,
+            max_age=600,
+        )
     errors.install(app)
     app.add_exception_handler(ReplayResponse, _replay)
     app.state.routers = [module.router for module in (health, workspace, members, api_keys)]

@@ -1,8 +1,15 @@
 """Conventions every endpoint follows: problems, request ids, pagination, ETag/If-Match."""
 
-import pytest
+import json
+import logging
 
+import httpx
+import pytest
+from sqlalchemy import text
+
+from services.api.app import create_app
 from services.api.deps import DbSession
+from shared import logs
 from shared.workspaces import service
 from tests.helpers import Tenant, add_member, assert_problem, fields_of
 
@@ -171,3 +178,66 @@ async def test_workspace_update_validates_and_honours_if_match(client, tenant: T
         headers=tenant.auth() | {"If-Match": current.headers["etag"]},
     )
     assert_problem(stale, 412)
+
+
+async def test_cors_lets_a_configured_frontend_read_our_headers(settings, runtime):
+    configured = settings.model_copy(update={"cors_origins": ["https://plan.example.com"]})
+    app = create_app(configured, runtime)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        preflight = await client.options(
+            "/v1/members",
+            headers={
+                "Origin": "https://plan.example.com",
+                "Access-Control-Request-Method": "PATCH",
+                "Access-Control-Request-Headers": "authorization,if-match,idempotency-key",
+            },
+        )
+        assert preflight.status_code == 200
+        assert preflight.headers["access-control-allow-origin"] == "https://plan.example.com"
+        simple = await client.get("/healthz", headers={"Origin": "https://plan.example.com"})
+        exposed = simple.headers["access-control-expose-headers"].lower()
+        assert "etag" in exposed
+        assert "x-request-id" in exposed
+        foreign = await client.get("/healthz", headers={"Origin": "https://evil.example.com"})
+        assert "access-control-allow-origin" not in foreign.headers
+
+
+@pytest.mark.committed
+async def test_a_failed_commit_never_answers_success(app, client, tenant):
+    """The response waits for the commit: a commit that fails is a 500, not a 201."""
+
+    async def deferred_clash(session: DbSession) -> dict[str, str]:
+        await service.create_member(
+            session, workspace_id=tenant.workspace_id, name="Ghost", email="ghost@example.com"
+        )
+        # A deferred unique constraint is only checked by COMMIT.
+        await session.execute(
+            text("CREATE TEMP TABLE clash (x int UNIQUE DEFERRABLE INITIALLY DEFERRED)")
+        )
+        await session.execute(text("INSERT INTO clash VALUES (1), (1)"))
+        return {"status": "created"}
+
+    app.add_api_route("/v1/test-deferred", deferred_clash, methods=["POST"], status_code=201)
+    response = await client.post("/v1/test-deferred")
+    assert_problem(response, 500)
+    members = await client.get("/v1/members", params={"q": "ghost"}, headers=tenant.auth())
+    assert members.json()["items"] == []
+
+
+async def test_logs_are_json_lines_carrying_the_request_id(client, tenant, capsys):
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    logs.configure("INFO", "json")
+    try:
+        await client.get("/v1/members", headers=tenant.auth() | {"X-Request-ID": "log-me-1"})
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.strip()]
+    access = [line for line in lines if line.get("event") == "request"]
+    assert access, lines
+    assert access[-1]["request_id"] == "log-me-1"
+    assert access[-1]["route"] == "/v1/members"
+    assert access[-1]["status"] == 200
+    assert access[-1]["workspace_id"] == str(tenant.workspace_id)

@@ -51,6 +51,32 @@ async def test_schemas_carry_examples_and_limits(spec):
     assert "HTTPValidationError" not in schemas
 
 
+def resolve(spec, schema):
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def has_example(spec, schema) -> bool:
+    schema = resolve(spec, schema)
+    if "examples" in schema or "example" in schema:
+        return True
+    items = schema.get("properties", {}).get("items")  # a page: its items carry the example
+    return items is not None and has_example(spec, items.get("items", items))
+
+
+async def test_every_body_and_success_response_has_an_example(spec):
+    for path, method, operation in operations(spec):
+        where = f"{method.upper()} {path}"
+        body = operation.get("requestBody")
+        if body:
+            assert has_example(spec, body["content"]["application/json"]["schema"]), where
+        for status, response in operation["responses"].items():
+            content = response.get("content", {}).get("application/json")
+            if status.startswith("2") and content and content["schema"]:
+                assert has_example(spec, content["schema"]), (where, status)
+
+
 async def test_docs_page_is_served(client):
     response = await client.get("/docs")
     assert response.status_code == 200
