@@ -68,7 +68,9 @@ def create_engine(database_url: str, *, pool_size: int = 5, max_overflow: int = 
         database_url,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip per checkout. A connection the server dropped
+        # fails its request once (503, see the API's errors) and is replaced.
+        pool_recycle=1800,
         connect_args={"server_settings": {"application_name": "campaignops", "timezone": "UTC"}},
     )
 

@@ -22,12 +22,16 @@ from shared.workspaces.models import Role
 logger = structlog.get_logger(__name__)
 
 
-def get_runtime(request: Request) -> Runtime:
+# Dependencies are `async def` even when they do not await: FastAPI runs plain `def`
+# dependencies in a thread pool, a hop that costs more than the work itself.
+
+
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def get_session(request: Request) -> AsyncSession:
+async def get_session(request: Request) -> AsyncSession:
     """The request's session; its transaction is committed by TransactionMiddleware."""
     session: AsyncSession = request.scope[UNIT_OF_WORK].session
     return session
@@ -124,7 +128,7 @@ Approver = Annotated[Caller, require(Role.approver)]
 Admin = Annotated[Caller, require(Role.admin)]
 
 
-def page_request(
+async def page_request(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")] = DEFAULT_LIMIT,
     cursor: Annotated[
         str | None, Query(max_length=512, description="`next_cursor` of the previous page")
@@ -144,7 +148,7 @@ def set_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag(version)
 
 
-def expected_versions(
+async def expected_versions(
     if_match: Annotated[
         str | None,
         Header(description='ETag of the version you edited (`"3"`); 412 if it moved on.'),

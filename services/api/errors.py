@@ -6,7 +6,7 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -176,6 +176,20 @@ async def _on_stale_data(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _on_database_unavailable(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, DBAPIError) and not exc.connection_invalidated:
+        return await _on_unexpected(request, exc)
+    logger.warning("database unavailable", error=str(exc))
+    return problem(
+        request,
+        503,
+        "unavailable",
+        "Service unavailable",
+        "The database could not be reached; retry shortly.",
+        headers={"Retry-After": "1", "X-Request-ID": request_id_of(request.scope) or ""},
+    )
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
     logger.error("unhandled error", exc_info=exc, path=request.url.path)
     code, title = _HTTP_TITLES[500]
@@ -196,4 +210,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(IntegrityError, _on_integrity_error)
     app.add_exception_handler(StaleDataError, _on_stale_data)
+    app.add_exception_handler(DBAPIError, _on_database_unavailable)
+    app.add_exception_handler(ConnectionError, _on_database_unavailable)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -8,6 +8,7 @@ import pytest
 
 from services.api.app import create_app
 from shared import jobs
+from shared.db import create_engine, create_sessionmaker
 from shared.embedded import EmbeddedRedis, free_port
 from shared.telemetry import heartbeat
 from tests.helpers import assert_problem
@@ -92,3 +93,19 @@ async def test_metrics_count_requests_per_route_template(client, tenant):
 @pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
 async def test_health_endpoints_need_no_key(client, path):
     assert (await client.get(path)).status_code in (200, 503)
+
+
+async def test_database_down_is_503_not_500(settings, runtime, tenant):
+    down_url = f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nothing"
+    engine = create_engine(down_url)
+    down = dataclasses.replace(runtime, engine=engine, sessionmaker=create_sessionmaker(engine))
+    try:
+        async with client_for(create_app(settings, down)) as client:
+            response = await client.get("/v1/workspace", headers=tenant.auth())
+            problem = assert_problem(response, 503, "unavailable")
+            assert response.headers["retry-after"] == "1"
+            assert "database" in problem["detail"]
+            ready = assert_problem(await client.get("/readyz"), 503)
+            assert "database" in ready["failing"]
+    finally:
+        await engine.dispose()
