@@ -3,7 +3,7 @@
 Starts embedded PostgreSQL and Redis in a temporary directory (or uses DATABASE_URL /
 REDIS_URL), one `campaignops api` process, and drives it over loopback with httpx:
 
-    .venv/bin/python bench/api_latency.py [--requests 2000] [--concurrency 16]
+    .venv/bin/python -m bench.api_latency [--requests 2000] [--concurrency 8]
 
 Prints p50/p95/p99 latency and requests per second for a read, a paginated list and
 an idempotent create.
@@ -12,10 +12,7 @@ an idempotent create.
 import argparse
 import asyncio
 import os
-import re
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -26,6 +23,7 @@ import httpx
 
 from shared import migrate
 from shared.embedded import ChildServer, EmbeddedPostgres, EmbeddedRedis, free_port
+from tests.live import create_workspace, live_api
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -105,43 +103,22 @@ def main() -> None:
             redis = EmbeddedRedis(Path(tmp) / "redis", free_port(), durable=False)
             servers.append(redis)
             redis_url = redis.start()
-        api = None
         try:
             migrate.upgrade(database_url)
-            env = os.environ | {
+            env = {
                 "DATABASE_URL": database_url,
                 "REDIS_URL": redis_url,
                 "LOG_LEVEL": "WARNING",
                 "RATE_LIMIT_PER_MINUTE": "0",
             }
-            created = subprocess.run(
-                [sys.executable, "-m", "services.cli", "workspace", "create", "Bench"],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            key = re.search(r"(cok_\S+)", created.stdout).group(1)  # type: ignore[union-attr]
-            port = free_port()
-            api = subprocess.Popen(
-                [sys.executable, "-m", "services.cli", "api"], env=env | {"API_PORT": str(port)}
-            )
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    httpx.get(f"{base}/healthz")
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            print(
-                f"one API process (uvicorn), {args.concurrency} concurrent clients, "
-                f"{os.cpu_count()} cores; PostgreSQL with fsync on"
-            )
-            asyncio.run(run(base, key, args.requests, args.concurrency))
+            key = create_workspace(env, "Bench")
+            with live_api(env) as base:
+                print(
+                    f"one API process (uvicorn), {args.concurrency} concurrent clients, "
+                    f"{os.cpu_count()} cores; PostgreSQL with fsync on"
+                )
+                asyncio.run(run(base, key, args.requests, args.concurrency))
         finally:
-            if api is not None:
-                api.terminate()
-                api.wait(10)
             for server in reversed(servers):
                 server.stop()
 

@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.errors import Conflict, FieldError, Invalid, NotFound
+from shared.errors import Conflict, FieldError, Invalid
 from shared.pagination import PageRequest, Results, paginate
+from shared.tenancy import get_in_workspace, in_workspace
 from shared.timeutil import utcnow
 from shared.workspaces.models import ApiKey, Member, Role
 
@@ -44,7 +45,7 @@ async def create_api_key(
     errors = []
     if member_id is not None:
         member = await session.scalar(
-            select(Member.id).where(Member.workspace_id == workspace_id, Member.id == member_id)
+            in_workspace(Member, workspace_id).where(Member.id == member_id)
         )
         if member is None:
             errors.append(FieldError("member_id", f"No member {member_id} in this workspace."))
@@ -91,18 +92,15 @@ async def authenticate(session: AsyncSession, *, token: str) -> ApiKey | None:
 async def get_api_key(
     session: AsyncSession, *, workspace_id: uuid.UUID, api_key_id: uuid.UUID
 ) -> ApiKey:
-    api_key = await session.scalar(
-        select(ApiKey).where(ApiKey.workspace_id == workspace_id, ApiKey.id == api_key_id)
+    return await get_in_workspace(
+        session, ApiKey, workspace_id=workspace_id, entity_id=api_key_id, label="API key"
     )
-    if api_key is None:
-        raise NotFound(f"API key {api_key_id} not found.")
-    return api_key
 
 
 async def list_api_keys(
     session: AsyncSession, *, workspace_id: uuid.UUID, page: PageRequest, active: bool | None
 ) -> Results[ApiKey]:
-    query = select(ApiKey).where(ApiKey.workspace_id == workspace_id)
+    query = in_workspace(ApiKey, workspace_id)
     if active is True:
         query = query.where(ApiKey.revoked_at.is_(None))
     elif active is False:
@@ -119,12 +117,8 @@ async def revoke_api_key(session: AsyncSession, *, api_key: ApiKey) -> ApiKey:
         # FOR UPDATE: two concurrent revocations of the last two admin keys cannot both pass.
         admin_keys = (
             await session.scalars(
-                select(ApiKey)
-                .where(
-                    ApiKey.workspace_id == api_key.workspace_id,
-                    ApiKey.role == Role.admin,
-                    ApiKey.revoked_at.is_(None),
-                )
+                in_workspace(ApiKey, api_key.workspace_id)
+                .where(ApiKey.role == Role.admin, ApiKey.revoked_at.is_(None))
                 .with_for_update()
             )
         ).all()

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.errors import Conflict, NotFound
 from shared.pagination import PageRequest, Results, paginate
+from shared.tenancy import get_in_workspace, in_workspace
 from shared.versioning import apply_changes, check_version
 from shared.workspaces.models import ApiKey, Member, Workspace
 
@@ -64,7 +65,7 @@ async def update_workspace(
 async def _ensure_email_free(
     session: AsyncSession, *, workspace_id: uuid.UUID, email: str, except_id: uuid.UUID | None
 ) -> None:
-    query = select(Member.id).where(Member.workspace_id == workspace_id, Member.email == email)
+    query = in_workspace(Member, workspace_id).where(Member.email == email)
     if except_id is not None:
         query = query.where(Member.id != except_id)
     if await session.scalar(query) is not None:
@@ -93,12 +94,9 @@ async def create_member(
 async def get_member(
     session: AsyncSession, *, workspace_id: uuid.UUID, member_id: uuid.UUID
 ) -> Member:
-    member = await session.scalar(
-        select(Member).where(Member.workspace_id == workspace_id, Member.id == member_id)
+    return await get_in_workspace(
+        session, Member, workspace_id=workspace_id, entity_id=member_id, label="Member"
     )
-    if member is None:
-        raise NotFound(f"Member {member_id} not found.")
-    return member
 
 
 async def list_members(
@@ -109,7 +107,7 @@ async def list_members(
     q: str | None = None,
     department: str | None = None,
 ) -> Results[Member]:
-    query = select(Member).where(Member.workspace_id == workspace_id)
+    query = in_workspace(Member, workspace_id)
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(or_(Member.name.ilike(pattern), Member.email.ilike(pattern)))

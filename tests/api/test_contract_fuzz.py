@@ -1,15 +1,9 @@
 """Schemathesis against a live API process: no 500s, every answer as documented."""
 
 import asyncio
-import os
-import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given
@@ -19,15 +13,15 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from shared.embedded import free_port
 from tests.conftest import truncate_all
+from tests.live import create_workspace, live_api
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def live_api(settings) -> Iterator[tuple[str, str]]:
-    env = os.environ | {
+def running_api(settings) -> Iterator[tuple[str, str]]:
+    env = {
         "DATABASE_URL": settings.database_url,
         "REDIS_URL": settings.redis_url,
         "REDIS_PREFIX": settings.redis_prefix,
@@ -35,33 +29,11 @@ def live_api(settings) -> Iterator[tuple[str, str]]:
         "RATE_LIMIT_PER_MINUTE": "0",
         "LOG_LEVEL": "WARNING",
     }
-    created = subprocess.run(
-        [sys.executable, "-m", "services.cli", "workspace", "create", "Fuzzing"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    key_match = re.search(r"(cok_\S+)", created.stdout)
-    assert key_match, created.stdout
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "services.cli", "api"], env=env | {"API_PORT": str(port)}
-    )
-    base = f"http://127.0.0.1:{port}"
+    key = create_workspace(env, "Fuzzing")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "API did not start"
-                time.sleep(0.1)
-        yield base, key_match.group(1)
+        with live_api(env) as base:
+            yield base, key
     finally:
-        server.terminate()
-        server.wait(10)
         asyncio.run(_truncate(settings.database_url))
 
 
@@ -71,8 +43,8 @@ async def _truncate(url: str) -> None:
     await engine.dispose()
 
 
-def test_every_operation_keeps_its_contract(live_api):
-    base, key = live_api
+def test_every_operation_keeps_its_contract(running_api):
+    base, key = running_api
     schema = schemathesis.openapi.from_url(f"{base}/openapi.json")
     failures: list[str] = []
     operations = 0

@@ -1,0 +1,52 @@
+"""A live `campaignops api` process, for tests and benchmarks that need real HTTP."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+
+from shared.embedded import free_port
+
+
+def create_workspace(env: dict[str, str], name: str) -> str:
+    """Create a workspace with the CLI; return its admin API key."""
+    created = subprocess.run(
+        [sys.executable, "-m", "services.cli", "workspace", "create", name],
+        env=os.environ | env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    match = re.search(r"(cok_\S+)", created.stdout)
+    assert match, created.stdout
+    return match.group(1)
+
+
+@contextmanager
+def live_api(env: dict[str, str]) -> Iterator[str]:
+    """Run `campaignops api` on a free port until the block ends; yields its base URL."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "api"],
+        env=os.environ | env | {"API_PORT": str(port)},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the API did not start") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(10)
