@@ -78,7 +78,7 @@ class DevStack:
             self._spawn("api", env)
             self._spawn("worker", env)
             return self._supervise()
-        except EmbeddedServerError as exc:
+        except (EmbeddedServerError, OSError) as exc:
             _say(f"cannot start: {exc}")
             return 1
         finally:

@@ -1,7 +1,6 @@
 """Pure ASGI middleware: request context and guards, then the per-request transaction."""
 
 import time
-from typing import Any
 
 import structlog
 from starlette.datastructures import Headers, MutableHeaders
@@ -16,12 +15,12 @@ from services.api.context import (
 )
 from services.api.metrics import RequestMetrics
 from services.api.problems import ProblemResponse, problem_body
+from shared.config import Settings
 from shared.db import UnitOfWork
 from shared.idempotency import service as idempotency
 from shared.ids import new_id
 
 access_log = structlog.get_logger("campaignops.access")
-logger = structlog.get_logger(__name__)
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 # Headers worth replaying with a stored idempotent response.
@@ -186,7 +185,7 @@ class TransactionMiddleware:
 
     @staticmethod
     async def _store_idempotent(
-        scope: Scope, uow: UnitOfWork, start: Message, body: bytes, settings: Any
+        scope: Scope, uow: UnitOfWork, start: Message, body: bytes, settings: Settings
     ) -> None:
         pending = pending_idempotency(scope)
         if pending is None or not 200 <= start["status"] < 300:
