@@ -131,3 +131,16 @@ async def test_concurrent_duplicates_create_one_member(client, tenant: Tenant, s
     created = {r.json()["id"] for r in responses if r.status_code == 201}
     assert len(created) == 1
     assert await member_count(session, tenant) == 1
+
+
+async def test_api_key_secrets_are_never_kept_for_replay(client, tenant: Tenant, session):
+    headers = tenant.auth() | {"Idempotency-Key": "new-key"}
+    first = await client.post(
+        "/v1/api-keys", json={"name": "ci", "role": "viewer"}, headers=headers
+    )
+    second = await client.post(
+        "/v1/api-keys", json={"name": "ci", "role": "viewer"}, headers=headers
+    )
+    assert first.status_code == second.status_code == 201
+    assert first.json()["key"] != second.json()["key"]
+    assert await session.scalar(select(func.count()).select_from(IdempotentResponse)) == 0

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.api.deps import Admin, CurrentCaller, DbSession, Idempotent, Pagination, set_etag
+from services.api.deps import Admin, CurrentCaller, DbSession, Pagination, set_etag
 from services.api.problems import problem_responses
 from shared.pagination import Page
 from shared.workspaces import api_keys
@@ -37,9 +37,11 @@ async def list_api_keys(
 @router.post(
     "",
     summary="Create an API key (admin); the secret is in this response only",
+    # No Idempotency-Key here: a replay would need the secret stored in clear.
+    description="The secret is shown once and only its hash is stored. Idempotency-Key is "
+    "not supported on this operation: replaying it would require keeping the secret.",
     status_code=status.HTTP_201_CREATED,
     response_model=ApiKeyCreated,
-    dependencies=[Idempotent],
     responses=problem_responses(400, 409, 415, 422),
 )
 async def create_api_key(
