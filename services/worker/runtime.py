@@ -60,6 +60,10 @@ def startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
             ),
             worker_id=f"{socket.gethostname()}:{os.getpid()}:{new_id().hex[-6:]}",
         )
+        # Beat once before taking jobs, so /readyz sees this worker from its first job on.
+        await heartbeat.beat(
+            ctx["redis"], prefix=settings.redis_prefix, worker_id=runtime.worker_id
+        )
         runtime.heartbeat_task = asyncio.create_task(
             heartbeat.run(
                 ctx["redis"],

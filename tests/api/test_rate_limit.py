@@ -1,8 +1,11 @@
+import asyncio
 import dataclasses
+import time
 
 import httpx
 
 from services.api.app import create_app
+from shared.workspaces.models import Role
 from tests.helpers import Tenant, assert_problem
 
 
@@ -11,6 +14,8 @@ async def test_a_key_over_its_rate_limit_gets_429_with_retry_after(
 ):
     limited = settings.model_copy(update={"rate_limit_per_minute": 3})
     app = create_app(limited, dataclasses.replace(runtime, settings=limited))
+    if time.time() % 60 > 59:  # the budget is per clock minute: do not straddle two
+        await asyncio.sleep(1.1)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://testserver"
     ) as client:
@@ -22,7 +27,5 @@ async def test_a_key_over_its_rate_limit_gets_429_with_retry_after(
         assert_problem(over, 429, "too_many_requests")
         assert 1 <= int(over.headers["retry-after"]) <= 60
         # Other keys have their own budget.
-        other = await client.get(
-            "/v1/workspace", headers=tenant.auth(role=next(iter(tenant.tokens)))
-        )
+        other = await client.get("/v1/workspace", headers=tenant.auth(Role.viewer))
         assert other.status_code == 200
