@@ -46,6 +46,17 @@ class Results(Generic[E]):
     next_cursor: str | None
 
 
+S = TypeVar("S", bound=BaseModel)
+
+
+def page_of(results: Results[Any], schema: type[S]) -> Page[S]:
+    """The response body for one page of rows, each shaped by `schema`."""
+    return Page[S](
+        items=[schema.model_validate(row) for row in results.items],
+        next_cursor=results.next_cursor,
+    )
+
+
 def encode_cursor(created_at: datetime, row_id: uuid.UUID) -> str:
     raw = json.dumps({"v": 1, "t": created_at.isoformat(), "id": str(row_id)})
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from services.api.deps import Admin, CurrentCaller, DbSession, Pagination, set_etag
 from services.api.problems import problem_responses
-from shared.pagination import Page
+from shared.pagination import Page, page_of
 from shared.workspaces import api_keys
 from shared.workspaces.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 
@@ -29,9 +29,7 @@ async def list_api_keys(
     results = await api_keys.list_api_keys(
         session, workspace_id=caller.workspace_id, page=page, active=active
     )
-    return Page(
-        items=[ApiKeyOut.model_validate(k) for k in results.items], next_cursor=results.next_cursor
-    )
+    return page_of(results, ApiKeyOut)
 
 
 @router.post(

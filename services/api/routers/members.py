@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from services.api.deps import Admin, DbSession, Idempotent, IfMatch, Pagination, Viewer, set_etag
 from services.api.problems import problem_responses
-from shared.pagination import Page
+from shared.pagination import Page, page_of
 from shared.workspaces import service
 from shared.workspaces.schemas import MemberCreate, MemberOut, MemberUpdate
 
@@ -28,9 +28,7 @@ async def list_members(
     results = await service.list_members(
         session, workspace_id=caller.workspace_id, page=page, q=q, department=department
     )
-    return Page(
-        items=[MemberOut.model_validate(m) for m in results.items], next_cursor=results.next_cursor
-    )
+    return page_of(results, MemberOut)
 
 
 @router.post(
