@@ -4,13 +4,14 @@ The unit of work is the only place that commits: the API's transaction middlewar
 and every worker job open one, services only ever receive the session.
 """
 
+import enum
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, ForeignKey, MetaData, func
+from sqlalchemy import DateTime, Enum, ForeignKey, MetaData, func
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -61,6 +62,19 @@ class WorkspaceScoped(Entity):
     @declared_attr
     def workspace_id(cls) -> Mapped[uuid.UUID]:
         return mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+
+
+E = TypeVar("E", bound=enum.StrEnum)
+
+
+def str_enum(enum_type: type[E], length: int = 32) -> Enum:
+    """A VARCHAR column holding the enum's values: new members need no migration of a type."""
+    return Enum(
+        enum_type,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
 
 def create_engine(database_url: str, *, pool_size: int = 5, max_overflow: int = 10) -> AsyncEngine:

@@ -1,7 +1,7 @@
-"""Cursor pagination: keyset on (created_at, id), so pages stay stable while rows are added.
+"""Cursor pagination: keyset on (sort key, id), so pages stay stable while rows are added.
 
-The cursor is opaque to clients (base64url JSON); a tampered or foreign cursor is a
-`BadRequest`, never a 500.
+The cursor is opaque to clients (base64url JSON) and remembers the sort it was made
+for; a tampered, foreign or mismatched cursor is a `BadRequest`, never a 500.
 """
 
 import base64
@@ -10,11 +10,11 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Generic, TypeVar
+from datetime import date, datetime
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Select, SQLColumnExpression, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Entity
@@ -25,6 +25,7 @@ DEFAULT_LIMIT = 50
 
 T = TypeVar("T")
 E = TypeVar("E", bound=Entity)
+S = TypeVar("S", bound=BaseModel)
 
 
 class Page(BaseModel, Generic[T]):
@@ -46,7 +47,23 @@ class Results(Generic[E]):
     next_cursor: str | None
 
 
-S = TypeVar("S", bound=BaseModel)
+@dataclass(frozen=True)
+class SortKey:
+    """An order for a list: `expression` is what rows are ordered by, then their id."""
+
+    name: str
+    expression: SQLColumnExpression[Any]
+    value_type: Literal["datetime", "date", "str"]
+    descending: bool = False
+    null_as: Any = None  # what `expression` coalesces a NULL attribute to
+
+    @property
+    def label(self) -> str:
+        return f"-{self.name}" if self.descending else self.name
+
+    def value_of(self, row: Any) -> Any:
+        value = getattr(row, self.name)
+        return self.null_as if value is None else value
 
 
 def page_of(results: Results[Any], schema: type[S]) -> Page[S]:
@@ -57,36 +74,69 @@ def page_of(results: Results[Any], schema: type[S]) -> Page[S]:
     )
 
 
-def encode_cursor(created_at: datetime, row_id: uuid.UUID) -> str:
-    raw = json.dumps({"v": 1, "t": created_at.isoformat(), "id": str(row_id)})
+def _encode_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def _decode_value(raw: Any, value_type: str) -> Any:
+    if value_type == "datetime":
+        parsed = datetime.fromisoformat(raw)
+        if parsed.tzinfo is None:
+            raise ValueError("naive time in cursor")
+        return parsed
+    if value_type == "date":
+        return date.fromisoformat(raw)
+    if not isinstance(raw, str):
+        raise ValueError("text expected")
+    return raw
+
+
+def encode_cursor(sort: str, value: Any, row_id: uuid.UUID) -> str:
+    raw = json.dumps({"v": 2, "s": sort, "k": _encode_value(value), "id": str(row_id)})
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+def decode_cursor(cursor: str, sort: SortKey) -> tuple[Any, uuid.UUID]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data: Any = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        created_at = datetime.fromisoformat(data["t"])
-        row_id = uuid.UUID(data["id"])
-        if data["v"] != 1 or created_at.tzinfo is None:
+        if data["v"] != 2:
             raise ValueError("unknown cursor version")
+        if data["s"] != sort.label:
+            raise ValueError("cursor made for another sort")
+        value = _decode_value(data["k"], sort.value_type)
+        row_id = uuid.UUID(data["id"])
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError) as exc:
         raise BadRequest(
-            "The cursor is not valid; start again without one.", field="cursor"
+            "The cursor is not valid for this list and sort; start again without one.",
+            field="cursor",
         ) from exc
-    return created_at, row_id
+    return value, row_id
+
+
+def created_order(model: type[Entity]) -> SortKey:
+    return SortKey("created_at", model.created_at, "datetime")
 
 
 async def paginate(
-    session: AsyncSession, statement: Select[E], model: type[E], page: PageRequest
+    session: AsyncSession,
+    statement: Select[E],
+    model: type[E],
+    page: PageRequest,
+    sort: SortKey | None = None,
 ) -> Results[E]:
     """Run `statement` (already filtered and workspace-scoped) one page at a time."""
-    key = tuple_(model.created_at, model.id)
+    sort = sort or created_order(model)
+    key = tuple_(sort.expression, model.id)
     if page.cursor is not None:
-        statement = statement.where(key > tuple_(*decode_cursor(page.cursor)))
-    statement = statement.order_by(model.created_at, model.id).limit(page.limit + 1)
-    rows = list((await session.scalars(statement)).all())
+        after = tuple_(*decode_cursor(page.cursor, sort))
+        statement = statement.where(key < after if sort.descending else key > after)
+    if sort.descending:
+        statement = statement.order_by(sort.expression.desc(), model.id.desc())
+    else:
+        statement = statement.order_by(sort.expression, model.id)
+    rows = list((await session.scalars(statement.limit(page.limit + 1))).all())
     if len(rows) <= page.limit:
         return Results(rows, None)
     last = rows[page.limit - 1]
-    return Results(rows[: page.limit], encode_cursor(last.created_at, last.id))
+    return Results(rows[: page.limit], encode_cursor(sort.label, sort.value_of(last), last.id))
