@@ -20,10 +20,12 @@ class DomainError(Exception):
     code: str = "domain_error"
     title: str = "The request cannot be carried out"
 
-    def __init__(self, detail: str, **extras: Any) -> None:
+    def __init__(self, detail: str, *, code: str | None = None, **extras: Any) -> None:
         super().__init__(detail)
         self.detail = detail
         self.extras = extras
+        if code is not None:
+            self.code = code
 
 
 class BadRequest(DomainError):
@@ -63,6 +65,13 @@ class Invalid(DomainError):
     code = "invalid"
     title = "Invalid input"
 
-    def __init__(self, detail: str, errors: list[FieldError] | None = None, **extras: Any) -> None:
-        super().__init__(detail, **extras)
+    def __init__(
+        self,
+        detail: str,
+        errors: list[FieldError] | None = None,
+        *,
+        code: str | None = None,
+        **extras: Any,
+    ) -> None:
+        super().__init__(detail, code=code, **extras)
         self.errors = errors or []

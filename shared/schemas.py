@@ -1,8 +1,9 @@
 """Building blocks for every domain's request and response models."""
 
+from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 # Text limits are explicit; surrounding whitespace never counts.
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -18,3 +19,9 @@ class RequestModel(BaseModel):
 
 class ResponseModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+# Money: never negative, at most 2 decimals, 12 digits before the point (NUMERIC(14,2)).
+MoneyAmount = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+# Metric figures: targets and baselines (NUMERIC(20,4)).
+Quantity = Annotated[Decimal, Field(max_digits=20, decimal_places=4)]

@@ -2,7 +2,6 @@
 
 import time
 import uuid
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import structlog
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.api.context import UNIT_OF_WORK, set_pending_idempotency
 from services.api.problems import HttpProblem
 from services.api.runtime import Runtime
+from shared.actor import Actor
 from shared.errors import Forbidden
 from shared.idempotency import service as idempotency
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
@@ -41,14 +41,8 @@ DbSession = Annotated[AsyncSession, Depends(get_session)]
 AppRuntime = Annotated[Runtime, Depends(get_runtime)]
 
 
-@dataclass(frozen=True)
-class Caller:
-    """Who is calling: the API key, its workspace and role, and the member it is bound to."""
-
-    api_key_id: uuid.UUID
-    workspace_id: uuid.UUID
-    role: Role
-    member_id: uuid.UUID | None
+# Who is calling: the API key, its workspace and role, and the member it is bound to.
+Caller = Actor
 
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer cok_...`")
@@ -78,7 +72,12 @@ async def authenticate(
         workspace_id=str(api_key.workspace_id), api_key=api_key.prefix
     )
     await _enforce_rate_limit(runtime, api_key.id)
-    return Caller(api_key.id, api_key.workspace_id, api_key.role, api_key.member_id)
+    return Caller(
+        workspace_id=api_key.workspace_id,
+        api_key_id=api_key.id,
+        role=api_key.role,
+        member_id=api_key.member_id,
+    )
 
 
 async def _enforce_rate_limit(runtime: Runtime, api_key_id: uuid.UUID) -> None:

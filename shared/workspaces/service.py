@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, FieldError, NotFound
 from shared.pagination import PageRequest, Results, paginate
 from shared.tenancy import get_in_workspace, in_workspace
 from shared.versioning import apply_changes, check_version
@@ -145,3 +145,30 @@ async def delete_member(
         raise Conflict("Active API keys are bound to this member; revoke them first.")
     await session.delete(member)
     await session.flush()
+
+
+async def unknown_members(
+    session: AsyncSession, *, workspace_id: uuid.UUID, member_ids: Collection[uuid.UUID | None]
+) -> set[uuid.UUID]:
+    """The ids among `member_ids` that are not members of the workspace."""
+    wanted = {m for m in member_ids if m is not None}
+    if not wanted:
+        return set()
+    found = await session.scalars(
+        select(Member.id).where(Member.workspace_id == workspace_id, Member.id.in_(wanted))
+    )
+    return wanted - set(found.all())
+
+
+async def check_member_fields(
+    session: AsyncSession, *, workspace_id: uuid.UUID, fields: dict[str, uuid.UUID | None]
+) -> list[FieldError]:
+    """A FieldError for each field naming someone who is not a member of the workspace."""
+    unknown = await unknown_members(
+        session, workspace_id=workspace_id, member_ids=list(fields.values())
+    )
+    return [
+        FieldError(name, f"No member {value} in this workspace.", code="unknown_member")
+        for name, value in fields.items()
+        if value in unknown
+    ]

@@ -1,0 +1,158 @@
+"""A campaign's plan items — goals, budget lines, expenses, phases, risks — handled alike.
+
+Each kind says when it may change (see lifecycle.py), which fields name members, and
+what else it checks once the change is applied (dates, references to other items).
+"""
+
+import uuid
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.campaigns import lifecycle
+from shared.campaigns.models import (
+    BudgetLine,
+    Campaign,
+    CampaignItem,
+    Expense,
+    Goal,
+    Phase,
+    Risk,
+)
+from shared.errors import FieldError, Invalid, NotFound
+from shared.pagination import PageRequest, Results, paginate
+from shared.tenancy import in_workspace
+from shared.versioning import apply_changes, check_version
+from shared.workspaces.service import check_member_fields
+
+M = TypeVar("M", bound=CampaignItem)
+Check = Callable[[AsyncSession, Campaign, Any], Awaitable[list[FieldError]]]
+
+
+async def _no_check(session: AsyncSession, campaign: Campaign, item: Any) -> list[FieldError]:
+    return []
+
+
+async def _check_phase(session: AsyncSession, campaign: Campaign, phase: Phase) -> list[FieldError]:
+    errors = []
+    if phase.end_date < phase.start_date:
+        errors.append(FieldError("end_date", "The phase ends before it starts."))
+    if campaign.start_date and phase.start_date < campaign.start_date:
+        errors.append(
+            FieldError("start_date", f"Before the campaign starts ({campaign.start_date}).")
+        )
+    if campaign.end_date and phase.end_date > campaign.end_date:
+        errors.append(FieldError("end_date", f"After the campaign ends ({campaign.end_date})."))
+    return errors
+
+
+async def _check_risk(session: AsyncSession, campaign: Campaign, risk: Risk) -> list[FieldError]:
+    if risk.phase_id is None:
+        return []
+    phase = await session.scalar(
+        in_workspace(Phase, campaign.workspace_id).where(
+            Phase.id == risk.phase_id, Phase.campaign_id == campaign.id
+        )
+    )
+    if phase is None:
+        return [FieldError("phase_id", f"No phase {risk.phase_id} in this campaign.")]
+    return []
+
+
+@dataclass(frozen=True)
+class PlanItemKind(Generic[M]):
+    model: type[M]
+    label: str
+    editable_in: frozenset[Any]
+    member_fields: tuple[str, ...] = ()
+    check: Check = _no_check
+
+
+GOALS = PlanItemKind(Goal, "Goal", lifecycle.PLAN_EDITABLE, ("owner_id",))
+BUDGET_LINES = PlanItemKind(BudgetLine, "Budget line", lifecycle.PLAN_EDITABLE)
+EXPENSES = PlanItemKind(Expense, "Expense", lifecycle.SPENDING_OPEN)
+PHASES = PlanItemKind(Phase, "Phase", lifecycle.EXECUTION_EDITABLE, ("executor_id",), _check_phase)
+RISKS = PlanItemKind(Risk, "Risk", lifecycle.EXECUTION_EDITABLE, ("owner_id",), _check_risk)
+
+
+async def _validate(
+    session: AsyncSession, kind: PlanItemKind[M], campaign: Campaign, item: M
+) -> None:
+    members = {name: getattr(item, name) for name in kind.member_fields}
+    errors = await check_member_fields(session, workspace_id=campaign.workspace_id, fields=members)
+    errors += await kind.check(session, campaign, item)
+    if errors:
+        raise Invalid(f"The {kind.label.lower()} is not valid.", errors)
+
+
+async def list_items(
+    session: AsyncSession, kind: PlanItemKind[M], *, campaign: Campaign, page: PageRequest
+) -> Results[M]:
+    query = in_workspace(kind.model, campaign.workspace_id).where(
+        kind.model.campaign_id == campaign.id
+    )
+    return await paginate(session, query, kind.model, page)
+
+
+async def all_items(session: AsyncSession, kind: PlanItemKind[M], *, campaign: Campaign) -> list[M]:
+    query = in_workspace(kind.model, campaign.workspace_id).where(
+        kind.model.campaign_id == campaign.id
+    )
+    return list((await session.scalars(query.order_by(kind.model.created_at))).all())
+
+
+async def get_item(
+    session: AsyncSession, kind: PlanItemKind[M], *, campaign: Campaign, item_id: uuid.UUID
+) -> M:
+    item = await session.scalar(
+        in_workspace(kind.model, campaign.workspace_id).where(
+            kind.model.id == item_id, kind.model.campaign_id == campaign.id
+        )
+    )
+    if item is None:
+        raise NotFound(f"{kind.label} {item_id} not found in this campaign.")
+    return item
+
+
+async def create_item(
+    session: AsyncSession, kind: PlanItemKind[M], *, campaign: Campaign, data: dict[str, Any]
+) -> M:
+    lifecycle.ensure_editable(campaign, kind.editable_in, f"{kind.label}s")
+    item = kind.model(workspace_id=campaign.workspace_id, campaign_id=campaign.id, **data)
+    await _validate(session, kind, campaign, item)
+    session.add(item)
+    await session.flush()
+    return item
+
+
+async def update_item(
+    session: AsyncSession,
+    kind: PlanItemKind[M],
+    *,
+    campaign: Campaign,
+    item: M,
+    changes: dict[str, Any],
+    expected_versions: Collection[int] | None,
+) -> M:
+    check_version(item, expected_versions)
+    lifecycle.ensure_editable(campaign, kind.editable_in, f"{kind.label}s")
+    if apply_changes(item, changes, None):
+        await _validate(session, kind, campaign, item)
+        await session.flush()
+    return item
+
+
+async def delete_item(
+    session: AsyncSession,
+    kind: PlanItemKind[M],
+    *,
+    campaign: Campaign,
+    item: M,
+    expected_versions: Collection[int] | None,
+) -> None:
+    check_version(item, expected_versions)
+    lifecycle.ensure_editable(campaign, kind.editable_in, f"{kind.label}s")
+    await session.delete(item)
+    await session.flush()

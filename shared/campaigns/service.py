@@ -1,0 +1,172 @@
+"""Campaigns: create, find, list, edit and delete. Lifecycle moves live in lifecycle.py."""
+
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.actor import Actor
+from shared.campaigns import lifecycle
+from shared.campaigns.models import Campaign, CampaignKind, CampaignStatus
+from shared.errors import Conflict, Invalid
+from shared.pagination import PageRequest, Results, SortKey, paginate
+from shared.tenancy import get_in_workspace, in_workspace
+from shared.versioning import apply_changes, check_version
+from shared.workspaces import service as workspaces
+
+# Fields that describe the campaign; they stay editable after approval.
+DESCRIPTIVE_FIELDS = frozenset(
+    {
+        "name",
+        "background",
+        "objective_summary",
+        "target_audience",
+        "core_message",
+        "channels",
+        "tags",
+        "owner_id",
+    }
+)
+
+_FAR_FUTURE = date(9999, 12, 31)
+SORTS = {
+    "created_at": SortKey("created_at", Campaign.created_at, "datetime"),
+    "-created_at": SortKey("created_at", Campaign.created_at, "datetime", descending=True),
+    "start_date": SortKey(
+        "start_date", func.coalesce(Campaign.start_date, _FAR_FUTURE), "date", null_as=_FAR_FUTURE
+    ),
+    "-start_date": SortKey(
+        "start_date",
+        func.coalesce(Campaign.start_date, _FAR_FUTURE),
+        "date",
+        descending=True,
+        null_as=_FAR_FUTURE,
+    ),
+    "name": SortKey("name", Campaign.name, "str"),
+    "-name": SortKey("name", Campaign.name, "str", descending=True),
+}
+
+
+@dataclass(frozen=True)
+class CampaignFilters:
+    statuses: Collection[CampaignStatus] = ()
+    owner_id: uuid.UUID | None = None
+    kind: CampaignKind | None = None
+    tag: str | None = None
+    active_from: date | None = None  # campaigns whose dates overlap [active_from, active_to]
+    active_to: date | None = None
+    q: str | None = None
+
+
+async def _check_owner(session: AsyncSession, workspace_id: uuid.UUID, owner_id: Any) -> None:
+    errors = await workspaces.check_member_fields(
+        session, workspace_id=workspace_id, fields={"owner_id": owner_id}
+    )
+    if errors:
+        raise Invalid("The owner must be a member of the workspace.", errors)
+
+
+async def create_campaign(session: AsyncSession, *, actor: Actor, data: dict[str, Any]) -> Campaign:
+    workspace = await workspaces.get_workspace(session, workspace_id=actor.workspace_id)
+    await _check_owner(session, actor.workspace_id, data.get("owner_id"))
+    campaign = Campaign(
+        workspace_id=actor.workspace_id,
+        status=CampaignStatus.draft,
+        **(
+            data
+            | {
+                "timezone": data.get("timezone") or workspace.default_timezone,
+                "currency": data.get("currency") or workspace.default_currency,
+            }
+        ),
+    )
+    session.add(campaign)
+    await session.flush()
+    return campaign
+
+
+async def get_campaign(
+    session: AsyncSession, *, workspace_id: uuid.UUID, campaign_id: uuid.UUID, lock: bool = False
+) -> Campaign:
+    """`lock`: hold the row until commit, so writes to one campaign never interleave."""
+    return await get_in_workspace(
+        session,
+        Campaign,
+        workspace_id=workspace_id,
+        entity_id=campaign_id,
+        label="Campaign",
+        for_update=lock,
+    )
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def list_campaigns(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    filters: CampaignFilters,
+    sort: str,
+    page: PageRequest,
+) -> Results[Campaign]:
+    query = in_workspace(Campaign, workspace_id)
+    if filters.statuses:
+        query = query.where(Campaign.status.in_(list(filters.statuses)))
+    if filters.owner_id is not None:
+        query = query.where(Campaign.owner_id == filters.owner_id)
+    if filters.kind is not None:
+        query = query.where(Campaign.kind == filters.kind)
+    if filters.tag:
+        query = query.where(Campaign.tags.contains([filters.tag]))
+    if filters.active_from is not None:
+        query = query.where(Campaign.end_date >= filters.active_from)
+    if filters.active_to is not None:
+        query = query.where(Campaign.start_date <= filters.active_to)
+    if filters.q:
+        pattern = _like(filters.q)
+        query = query.where(or_(Campaign.name.ilike(pattern), Campaign.background.ilike(pattern)))
+    return await paginate(session, query, Campaign, page, SORTS[sort])
+
+
+async def update_campaign(
+    session: AsyncSession,
+    *,
+    campaign: Campaign,
+    changes: dict[str, Any],
+    expected_versions: Collection[int] | None,
+) -> Campaign:
+    check_version(campaign, expected_versions)
+    plan_fields = sorted(set(changes) - DESCRIPTIVE_FIELDS)
+    if plan_fields:
+        lifecycle.ensure_editable(
+            campaign, lifecycle.PLAN_EDITABLE, f"The plan ({', '.join(plan_fields)})"
+        )
+    else:
+        lifecycle.ensure_editable(campaign, lifecycle.EXECUTION_EDITABLE, "The campaign")
+    if "owner_id" in changes:
+        await _check_owner(session, campaign.workspace_id, changes["owner_id"])
+    if apply_changes(campaign, changes, None):
+        await session.flush()
+    return campaign
+
+
+async def delete_campaign(
+    session: AsyncSession, *, campaign: Campaign, expected_versions: Collection[int] | None
+) -> None:
+    check_version(campaign, expected_versions)
+    if campaign.status != CampaignStatus.draft:
+        raise Conflict(
+            f"Only a draft can be deleted; this campaign is {campaign.status.value}. "
+            "Cancel it instead.",
+            code="invalid_transition",
+            status=campaign.status.value,
+            allowed_actions=lifecycle.allowed_actions(campaign.status),
+        )
+    await session.delete(campaign)
+    await session.flush()
