@@ -53,10 +53,9 @@ def allowed_actions(status: CampaignStatus) -> list[str]:
     return [name for name, transition in TRANSITIONS.items() if status in transition.sources]
 
 
-def transition(campaign: Campaign, action: str, now: datetime) -> None:
-    """Move `campaign` by `action`, or raise Conflict naming the actions that are allowed."""
-    step = TRANSITIONS[action]
-    if campaign.status not in step.sources:
+def check(campaign: Campaign, action: str) -> None:
+    """Raise Conflict, naming the actions that are allowed, unless `action` is one of them."""
+    if campaign.status not in TRANSITIONS[action].sources:
         allowed = allowed_actions(campaign.status)
         raise Conflict(
             f"A campaign that is {campaign.status.value} cannot {action}; "
@@ -66,6 +65,12 @@ def transition(campaign: Campaign, action: str, now: datetime) -> None:
             action=action,
             allowed_actions=allowed,
         )
+
+
+def transition(campaign: Campaign, action: str, now: datetime) -> None:
+    """Move `campaign` by `action` (see `check` for when it is refused)."""
+    check(campaign, action)
+    step = TRANSITIONS[action]
     campaign.status = step.target
     if step.stamp is not None:
         setattr(campaign, step.stamp, now)
