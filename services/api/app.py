@@ -11,7 +11,15 @@ from services.api import errors, openapi
 from services.api.deps import ReplayResponse
 from services.api.metrics import RequestMetrics
 from services.api.middleware import RequestContextMiddleware, TransactionMiddleware
-from services.api.routers import api_keys, health, members, workspace
+from services.api.routers import (
+    api_keys,
+    approvals,
+    campaign_plan,
+    campaigns,
+    health,
+    members,
+    workspace,
+)
 from services.api.runtime import Runtime
 from shared import logs
 from shared.config import Settings, get_settings
@@ -93,7 +101,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         )
     errors.install(app)
     app.add_exception_handler(ReplayResponse, _replay)
-    app.state.routers = [module.router for module in (health, workspace, members, api_keys)]
+    modules = (health, workspace, members, api_keys, campaigns, campaign_plan, approvals)
+    app.state.routers = [module.router for module in modules]
     for router in app.state.routers:
         app.include_router(router)
     openapi.install(app)

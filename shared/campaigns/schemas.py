@@ -139,4 +139,42 @@ class CampaignOut(ResponseModel):
 
 
 class CancelRequest(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Launch postponed"}]})
+
     reason: ShortParagraph | None = Field(default=None, examples=["Product launch postponed"])
+
+
+class FindingOut(ResponseModel):
+    code: str = Field(examples=["goal_without_owner"])
+    message: str = Field(examples=["Goal 'new_users' has no owner."])
+    ref: str | None = Field(default=None, description="The item concerned", examples=[None])
+
+
+class ReadinessOut(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "ready": False,
+                    "blockers": [
+                        {
+                            "code": "no_contingency",
+                            "message": "The budget has no contingency reserve.",
+                            "ref": None,
+                        }
+                    ],
+                    "warnings": [
+                        {
+                            "code": "phases_overlap",
+                            "message": "Phases 'warm-up' and 'burst' overlap.",
+                            "ref": None,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    ready: bool
+    blockers: list[FindingOut] = Field(description="Each one stops a submission (422)")
+    warnings: list[FindingOut] = Field(description="Worth a look; they do not stop it")

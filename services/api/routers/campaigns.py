@@ -1,0 +1,277 @@
+"""Campaigns: planning screens, lifecycle actions, readiness and the budget summary."""
+
+import uuid
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from services.api.deps import DbSession, Editor, Idempotent, IfMatch, Pagination, Viewer, set_etag
+from services.api.problems import problem_responses
+from shared.campaigns import budget, readiness, service, workflow
+from shared.campaigns.models import Campaign, CampaignKind, CampaignStatus
+from shared.campaigns.plan_schemas import BudgetCategorySummary, BudgetSummary
+from shared.campaigns.schemas import (
+    CampaignCreate,
+    CampaignOut,
+    CampaignUpdate,
+    CancelRequest,
+    ReadinessOut,
+)
+from shared.pagination import Page, page_of
+from shared.timeutil import utcnow
+
+router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"])
+
+CampaignSort = Literal["created_at", "-created_at", "start_date", "-start_date", "name", "-name"]
+ACTION_PROBLEMS = problem_responses(404, 409, 422)
+
+
+async def campaign_to_read(campaign_id: uuid.UUID, session: DbSession, caller: Viewer) -> Campaign:
+    return await service.get_campaign(
+        session, workspace_id=caller.workspace_id, campaign_id=campaign_id
+    )
+
+
+async def campaign_to_change(
+    campaign_id: uuid.UUID, session: DbSession, caller: Editor
+) -> Campaign:
+    """Locked until commit: writes to one campaign happen one after the other."""
+    return await service.get_campaign(
+        session, workspace_id=caller.workspace_id, campaign_id=campaign_id, lock=True
+    )
+
+
+ReadableCampaign = Annotated[Campaign, Depends(campaign_to_read)]
+ChangeableCampaign = Annotated[Campaign, Depends(campaign_to_change)]
+
+
+def _out(campaign: Campaign, response: Response) -> CampaignOut:
+    set_etag(response, campaign.version)
+    return CampaignOut.model_validate(campaign)
+
+
+@router.get(
+    "",
+    summary="List campaigns",
+    response_model=Page[CampaignOut],
+    responses=problem_responses(400, 422),
+)
+async def list_campaigns(
+    session: DbSession,
+    caller: Viewer,
+    page: Pagination,
+    status_: Annotated[list[CampaignStatus] | None, Query(alias="status")] = None,
+    owner_id: uuid.UUID | None = None,
+    kind: CampaignKind | None = None,
+    tag: Annotated[str | None, Query(max_length=50)] = None,
+    active_from: Annotated[date | None, Query(description="Overlapping this day or later")] = None,
+    active_to: Annotated[date | None, Query(description="Overlapping this day or earlier")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="In name or background")] = None,
+    sort: Annotated[CampaignSort, Query(description="`-` for descending")] = "-created_at",
+) -> Page[CampaignOut]:
+    filters = service.CampaignFilters(
+        statuses=status_ or (),
+        owner_id=owner_id,
+        kind=kind,
+        tag=tag,
+        active_from=active_from,
+        active_to=active_to,
+        q=q,
+    )
+    results = await service.list_campaigns(
+        session, workspace_id=caller.workspace_id, filters=filters, sort=sort, page=page
+    )
+    return page_of(results, CampaignOut)
+
+
+@router.post(
+    "",
+    summary="Request a campaign (a draft)",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CampaignOut,
+    dependencies=[Idempotent],
+    responses=problem_responses(409, 415, 422),
+)
+async def create_campaign(
+    body: CampaignCreate, session: DbSession, caller: Editor, response: Response
+) -> CampaignOut:
+    campaign = await service.create_campaign(session, actor=caller, data=body.model_dump())
+    response.headers["Location"] = f"/v1/campaigns/{campaign.id}"
+    return _out(campaign, response)
+
+
+@router.get(
+    "/{campaign_id}",
+    summary="Get a campaign",
+    response_model=CampaignOut,
+    responses=problem_responses(404, 422),
+)
+async def get_campaign(campaign: ReadableCampaign, response: Response) -> CampaignOut:
+    return _out(campaign, response)
+
+
+@router.patch(
+    "/{campaign_id}",
+    summary="Edit a campaign (see the rules per status)",
+    response_model=CampaignOut,
+    responses=problem_responses(404, 409, 412, 415, 422),
+)
+async def update_campaign(
+    body: CampaignUpdate,
+    campaign: ChangeableCampaign,
+    session: DbSession,
+    if_match: IfMatch,
+    response: Response,
+) -> CampaignOut:
+    campaign = await service.update_campaign(
+        session, campaign=campaign, changes=body.model_dump(), expected_versions=if_match
+    )
+    return _out(campaign, response)
+
+
+@router.delete(
+    "/{campaign_id}",
+    summary="Delete a draft",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409, 412, 422),
+)
+async def delete_campaign(
+    campaign: ChangeableCampaign, session: DbSession, if_match: IfMatch
+) -> None:
+    await service.delete_campaign(session, campaign=campaign, expected_versions=if_match)
+
+
+@router.get(
+    "/{campaign_id}/readiness",
+    summary="What still blocks submission",
+    response_model=ReadinessOut,
+    responses=problem_responses(404, 422),
+)
+async def get_readiness(campaign: ReadableCampaign, session: DbSession) -> ReadinessOut:
+    assessment = await readiness.assess(session, campaign)
+    return ReadinessOut.model_validate(
+        {
+            "ready": assessment.ready,
+            "blockers": assessment.blockers,
+            "warnings": assessment.warnings,
+        },
+        from_attributes=True,
+    )
+
+
+@router.post(
+    "/{campaign_id}/submit",
+    summary="Submit for approval (starts a round)",
+    response_model=CampaignOut,
+    responses=ACTION_PROBLEMS,
+)
+async def submit_campaign(
+    campaign: ChangeableCampaign, session: DbSession, caller: Editor, response: Response
+) -> CampaignOut:
+    await workflow.submit(session, campaign=campaign, actor=caller, now=utcnow())
+    return _out(campaign, response)
+
+
+async def _perform(
+    campaign: Campaign,
+    session: DbSession,
+    response: Response,
+    action: str,
+    reason: str | None = None,
+) -> CampaignOut:
+    await workflow.perform(session, campaign=campaign, action=action, now=utcnow(), reason=reason)
+    return _out(campaign, response)
+
+
+@router.post(
+    "/{campaign_id}/activate",
+    summary="Start an approved campaign",
+    response_model=CampaignOut,
+    responses=ACTION_PROBLEMS,
+)
+async def activate_campaign(
+    campaign: ChangeableCampaign, session: DbSession, response: Response
+) -> CampaignOut:
+    return await _perform(campaign, session, response, "activate")
+
+
+@router.post(
+    "/{campaign_id}/complete",
+    summary="Mark an active campaign completed",
+    response_model=CampaignOut,
+    responses=ACTION_PROBLEMS,
+)
+async def complete_campaign(
+    campaign: ChangeableCampaign, session: DbSession, response: Response
+) -> CampaignOut:
+    return await _perform(campaign, session, response, "complete")
+
+
+@router.post(
+    "/{campaign_id}/archive",
+    summary="Archive a completed campaign",
+    response_model=CampaignOut,
+    responses=ACTION_PROBLEMS,
+)
+async def archive_campaign(
+    campaign: ChangeableCampaign, session: DbSession, response: Response
+) -> CampaignOut:
+    return await _perform(campaign, session, response, "archive")
+
+
+@router.post(
+    "/{campaign_id}/revise",
+    summary="Reopen an approved plan (back to draft; needs a new approval)",
+    description="Goals, budget and dates of an approved campaign change only this way: the "
+    "campaign returns to draft, keeps its registration number, and is submitted again.",
+    response_model=CampaignOut,
+    responses=ACTION_PROBLEMS,
+)
+async def revise_campaign(
+    campaign: ChangeableCampaign, session: DbSession, response: Response
+) -> CampaignOut:
+    return await _perform(campaign, session, response, "revise")
+
+
+@router.post(
+    "/{campaign_id}/cancel",
+    summary="Cancel a campaign before it completes",
+    response_model=CampaignOut,
+    responses=ACTION_PROBLEMS,
+)
+async def cancel_campaign(
+    campaign: ChangeableCampaign,
+    session: DbSession,
+    response: Response,
+    body: CancelRequest | None = None,
+) -> CampaignOut:
+    return await _perform(campaign, session, response, "cancel", body.reason if body else None)
+
+
+@router.get(
+    "/{campaign_id}/budget",
+    summary="Planned against spent, per category",
+    response_model=BudgetSummary,
+    responses=problem_responses(404, 422),
+)
+async def get_budget(campaign: ReadableCampaign, session: DbSession) -> BudgetSummary:
+    summary = await budget.summarize(session, campaign)
+    return BudgetSummary(
+        currency=summary.currency,
+        categories=[
+            BudgetCategorySummary(
+                category=category,
+                planned=f.planned,
+                spent=f.spent,
+                remaining=f.remaining,
+                burn_percent=f.burn_percent,
+            )
+            for category, f in summary.categories.items()
+        ],
+        planned=summary.total.planned,
+        spent=summary.total.spent,
+        remaining=summary.total.remaining,
+        burn_percent=summary.total.burn_percent,
+        contingency_share_percent=summary.contingency_share_percent,
+    )
