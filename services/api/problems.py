@@ -57,7 +57,8 @@ def problem_body(
         body["instance"] = instance
     if request_id is not None:
         body["request_id"] = request_id
-    body.update({k: v for k, v in extras.items() if v is not None})
+    # Extension members never replace the standard ones.
+    body.update({k: v for k, v in extras.items() if v is not None and k not in body})
     return body
 
 

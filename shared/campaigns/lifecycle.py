@@ -61,7 +61,7 @@ def check(campaign: Campaign, action: str) -> None:
             f"A campaign that is {campaign.status.value} cannot {action}; "
             f"allowed: {', '.join(allowed) or 'nothing'}.",
             code="invalid_transition",
-            status=campaign.status.value,
+            campaign_status=campaign.status.value,
             action=action,
             allowed_actions=allowed,
         )
@@ -89,6 +89,6 @@ def ensure_editable(campaign: Campaign, editable_in: frozenset[CampaignStatus], 
     raise Conflict(
         f"{what} cannot change while the campaign is {campaign.status.value}.{hint}",
         code="campaign_locked",
-        status=campaign.status.value,
+        campaign_status=campaign.status.value,
         allowed_actions=allowed_actions(campaign.status),
     )

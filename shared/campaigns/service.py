@@ -165,7 +165,7 @@ async def delete_campaign(
             f"Only a draft can be deleted; this campaign is {campaign.status.value}. "
             "Cancel it instead.",
             code="invalid_transition",
-            status=campaign.status.value,
+            campaign_status=campaign.status.value,
             allowed_actions=lifecycle.allowed_actions(campaign.status),
         )
     await session.delete(campaign)
