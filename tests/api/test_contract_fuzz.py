@@ -57,7 +57,7 @@ def test_every_operation_keeps_its_contract(running_api):
 
         @given(case=operation.as_strategy())
         @hypothesis_settings(
-            max_examples=40,
+            max_examples=25,
             deadline=None,
             suppress_health_check=list(HealthCheck),
             derandomize=True,
