@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 # Text limits are explicit; surrounding whitespace never counts.
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -22,6 +22,15 @@ class ResponseModel(BaseModel):
 
 
 # Money: never negative, at most 2 decimals, 12 digits before the point (NUMERIC(14,2)).
-MoneyAmount = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+# Normalised on the way in, so a write echoes "120000.00" exactly as a later read does.
+MoneyAmount = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=14, decimal_places=2),
+    AfterValidator(lambda value: value.quantize(Decimal("0.01"))),
+]
 # Metric figures: targets and baselines (NUMERIC(20,4)).
-Quantity = Annotated[Decimal, Field(max_digits=20, decimal_places=4)]
+Quantity = Annotated[
+    Decimal,
+    Field(max_digits=20, decimal_places=4),
+    AfterValidator(lambda value: value.quantize(Decimal("0.0001"))),
+]

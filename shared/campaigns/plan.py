@@ -139,7 +139,10 @@ async def update_item(
     check_version(item, expected_versions)
     lifecycle.ensure_editable(campaign, kind.editable_in, f"{kind.label}s")
     if apply_changes(item, changes, None):
-        await _validate(session, kind, campaign, item)
+        # No autoflush while checking: the unchecked change must not reach the database
+        # first (an unknown id would fail there as a foreign key instead of a clear 422).
+        with session.no_autoflush:
+            await _validate(session, kind, campaign, item)
         await session.flush()
     return item
 
