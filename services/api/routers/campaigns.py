@@ -173,65 +173,40 @@ async def submit_campaign(
     return _out(campaign, response)
 
 
-async def _perform(
-    campaign: Campaign,
-    session: DbSession,
-    response: Response,
-    action: str,
-    reason: str | None = None,
-) -> CampaignOut:
-    await workflow.perform(session, campaign=campaign, action=action, now=utcnow(), reason=reason)
-    return _out(campaign, response)
+# The actions that take no body: (summary, description).
+SIMPLE_ACTIONS = {
+    "activate": ("Start an approved campaign", None),
+    "complete": ("Mark an active campaign completed", None),
+    "archive": ("Archive a completed campaign", None),
+    "revise": (
+        "Reopen an approved plan (back to draft; needs a new approval)",
+        "Goals, budget and dates of an approved campaign change only this way: the campaign "
+        "returns to draft, keeps its registration number, and is submitted again.",
+    ),
+}
 
 
-@router.post(
-    "/{campaign_id}/activate",
-    summary="Start an approved campaign",
-    response_model=CampaignOut,
-    responses=ACTION_PROBLEMS,
-)
-async def activate_campaign(
-    campaign: ChangeableCampaign, session: DbSession, response: Response
-) -> CampaignOut:
-    return await _perform(campaign, session, response, "activate")
+def _add_simple_action(action: str, summary: str, description: str | None) -> None:
+    async def perform(
+        campaign: ChangeableCampaign, session: DbSession, response: Response
+    ) -> CampaignOut:
+        await workflow.perform(session, campaign=campaign, action=action, now=utcnow())
+        return _out(campaign, response)
+
+    router.add_api_route(
+        f"/{{campaign_id}}/{action}",
+        perform,
+        methods=["POST"],
+        name=f"{action}_campaign",
+        summary=summary,
+        description=description or "",
+        response_model=CampaignOut,
+        responses=ACTION_PROBLEMS,
+    )
 
 
-@router.post(
-    "/{campaign_id}/complete",
-    summary="Mark an active campaign completed",
-    response_model=CampaignOut,
-    responses=ACTION_PROBLEMS,
-)
-async def complete_campaign(
-    campaign: ChangeableCampaign, session: DbSession, response: Response
-) -> CampaignOut:
-    return await _perform(campaign, session, response, "complete")
-
-
-@router.post(
-    "/{campaign_id}/archive",
-    summary="Archive a completed campaign",
-    response_model=CampaignOut,
-    responses=ACTION_PROBLEMS,
-)
-async def archive_campaign(
-    campaign: ChangeableCampaign, session: DbSession, response: Response
-) -> CampaignOut:
-    return await _perform(campaign, session, response, "archive")
-
-
-@router.post(
-    "/{campaign_id}/revise",
-    summary="Reopen an approved plan (back to draft; needs a new approval)",
-    description="Goals, budget and dates of an approved campaign change only this way: the "
-    "campaign returns to draft, keeps its registration number, and is submitted again.",
-    response_model=CampaignOut,
-    responses=ACTION_PROBLEMS,
-)
-async def revise_campaign(
-    campaign: ChangeableCampaign, session: DbSession, response: Response
-) -> CampaignOut:
-    return await _perform(campaign, session, response, "revise")
+for _action, (_summary, _description) in SIMPLE_ACTIONS.items():
+    _add_simple_action(_action, _summary, _description)
 
 
 @router.post(
@@ -246,7 +221,9 @@ async def cancel_campaign(
     response: Response,
     body: CancelRequest | None = None,
 ) -> CampaignOut:
-    return await _perform(campaign, session, response, "cancel", body.reason if body else None)
+    reason = body.reason if body else None
+    await workflow.perform(session, campaign=campaign, action="cancel", now=utcnow(), reason=reason)
+    return _out(campaign, response)
 
 
 @router.get(
