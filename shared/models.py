@@ -1,9 +1,21 @@
 """Imports every domain's models so `Base.metadata` is complete (Alembic, tests)."""
 
+from shared.activity import models as activity_models
+from shared.activity import tracking  # registers the change log on every session
 from shared.approvals import models as approval_models
 from shared.campaigns import models as campaign_models
 from shared.db import Base
 from shared.idempotency import models as idempotency_models
+from shared.tasks import models as task_models
 from shared.workspaces import models as workspace_models
 
-__all__ = ["Base", "approval_models", "campaign_models", "idempotency_models", "workspace_models"]
+__all__ = [
+    "Base",
+    "activity_models",
+    "approval_models",
+    "campaign_models",
+    "idempotency_models",
+    "task_models",
+    "tracking",
+    "workspace_models",
+]

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.api.context import UNIT_OF_WORK, set_pending_idempotency
 from services.api.problems import HttpProblem
 from services.api.runtime import Runtime
+from shared.activity import tracking
 from shared.actor import Actor
 from shared.errors import Forbidden
 from shared.idempotency import service as idempotency
@@ -72,12 +73,14 @@ async def authenticate(
         workspace_id=str(api_key.workspace_id), api_key=api_key.prefix
     )
     await _enforce_rate_limit(runtime, api_key.id)
-    return Caller(
+    caller = Caller(
         workspace_id=api_key.workspace_id,
         api_key_id=api_key.id,
         role=api_key.role,
         member_id=api_key.member_id,
     )
+    tracking.set_actor(session, caller)  # the change log records who made each change
+    return caller
 
 
 async def _enforce_rate_limit(runtime: Runtime, api_key_id: uuid.UUID) -> None:

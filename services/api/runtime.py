@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+import shared.models  # noqa: F401 - every model mapped, the change log registered
 from shared import jobs, migrate
 from shared.config import Settings
 from shared.db import create_engine, create_sessionmaker

@@ -14,6 +14,7 @@ import httpx
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+import shared.models  # noqa: F401 - every model mapped, the change log registered
 from shared import jobs, logs
 from shared.config import Settings
 from shared.db import create_engine, create_sessionmaker, unit_of_work

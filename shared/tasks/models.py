@@ -1,0 +1,91 @@
+"""The work breakdown: strategy -> module -> task, with finish-to-start dependencies."""
+
+import uuid
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.campaigns.models import CampaignItem, Level
+from shared.db import Base, WorkspaceScoped, str_enum
+
+
+class TaskLevel(StrEnum):
+    strategy = "strategy"
+    module = "module"
+    task = "task"
+
+    @property
+    def depth(self) -> int:
+        return list(TaskLevel).index(self)
+
+
+class TaskStatus(StrEnum):
+    todo = "todo"
+    in_progress = "in_progress"
+    blocked = "blocked"
+    done = "done"
+    cancelled = "cancelled"
+
+
+class Task(CampaignItem):
+    """One node of the breakdown. A task has exactly one owner (R1): a single column."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "code"),
+        CheckConstraint("progress BETWEEN 0 AND 100", name="progress_percent"),
+    )
+
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("tasks.id", ondelete="RESTRICT"), index=True
+    )
+    level: Mapped[TaskLevel] = mapped_column(str_enum(TaskLevel))
+    goal_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("goals.id", ondelete="SET NULL"), index=True
+    )
+    phase_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("phases.id", ondelete="SET NULL"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("members.id", ondelete="RESTRICT"), index=True
+    )
+    approver_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("members.id", ondelete="RESTRICT")
+    )
+    supporting_departments: Mapped[list[str]] = mapped_column(ARRAY(String(100)), default=list)
+    planned_start: Mapped[date | None]
+    planned_end: Mapped[date | None]
+    actual_start: Mapped[date | None]
+    actual_end: Mapped[date | None]
+    deliverable: Mapped[str | None] = mapped_column(Text)
+    priority: Mapped[Level] = mapped_column(str_enum(Level), default=Level.medium)
+    status: Mapped[TaskStatus] = mapped_column(str_enum(TaskStatus), default=TaskStatus.todo)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    delay_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class TaskDependency(Base, WorkspaceScoped):
+    """Finish-to-start: the successor starts `lag_days` after the predecessor finishes."""
+
+    __tablename__ = "task_dependencies"
+    __table_args__ = (
+        UniqueConstraint("predecessor_id", "successor_id"),
+        CheckConstraint("predecessor_id <> successor_id", name="not_self"),
+    )
+
+    campaign_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    predecessor_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), index=True
+    )
+    successor_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), index=True
+    )
+    lag_days: Mapped[int] = mapped_column(Integer, default=0)
