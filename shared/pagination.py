@@ -140,3 +140,18 @@ async def paginate(
         return Results(rows, None)
     last = rows[page.limit - 1]
     return Results(rows[: page.limit], encode_cursor(sort.label, sort.value_of(last), last.id))
+
+
+def paginate_loaded(rows: Sequence[E], page: PageRequest, sort: SortKey) -> Results[E]:
+    """The same keyset pages over rows already in memory (filtered on derived values)."""
+    def key(row: E) -> tuple[Any, uuid.UUID]:
+        return sort.value_of(row), row.id
+
+    ordered = sorted(rows, key=key, reverse=sort.descending)
+    if page.cursor is not None:
+        after = decode_cursor(page.cursor, sort)
+        ordered = [r for r in ordered if (key(r) < after if sort.descending else key(r) > after)]
+    if len(ordered) <= page.limit:
+        return Results(ordered, None)
+    last = ordered[page.limit - 1]
+    return Results(ordered[: page.limit], encode_cursor(sort.label, sort.value_of(last), last.id))
