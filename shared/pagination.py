@@ -144,6 +144,7 @@ async def paginate(
 
 def paginate_loaded(rows: Sequence[E], page: PageRequest, sort: SortKey) -> Results[E]:
     """The same keyset pages over rows already in memory (filtered on derived values)."""
+
     def key(row: E) -> tuple[Any, uuid.UUID]:
         return sort.value_of(row), row.id
 

@@ -12,12 +12,14 @@ from services.api.deps import ReplayResponse
 from services.api.metrics import RequestMetrics
 from services.api.middleware import RequestContextMiddleware, TransactionMiddleware
 from services.api.routers import (
+    activity,
     api_keys,
     approvals,
     campaign_plan,
     campaigns,
     health,
     members,
+    tasks,
     workspace,
 )
 from services.api.runtime import Runtime
@@ -101,7 +103,17 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         )
     errors.install(app)
     app.add_exception_handler(ReplayResponse, _replay)
-    modules = (health, workspace, members, api_keys, campaigns, campaign_plan, approvals)
+    modules = (
+        health,
+        workspace,
+        members,
+        api_keys,
+        campaigns,
+        campaign_plan,
+        approvals,
+        tasks,
+        activity,
+    )
     app.state.routers = [module.router for module in modules]
     for router in app.state.routers:
         app.include_router(router)
