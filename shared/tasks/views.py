@@ -7,7 +7,7 @@ from typing import Any
 
 from shared.campaigns.models import Campaign
 from shared.tasks import schedule as cpm
-from shared.tasks.models import Task, TaskStatus
+from shared.tasks.models import Task, TaskDependency, TaskStatus
 from shared.tasks.service import FINISHED, Graph, campaign_today
 
 
@@ -119,18 +119,31 @@ def derive(
     return derived
 
 
-def task_view(task: Task, graph: Graph, derived: Derived) -> dict[str, Any]:
-    """The API's TaskOut as a dict: the row, its predecessors and the derived fields."""
+def _links(graph: Graph, dependencies: list[TaskDependency]) -> list[dict[str, Any]]:
+    return [
+        {
+            "task_id": d.predecessor_id,
+            "code": graph.tasks[d.predecessor_id].code,
+            "lag_days": d.lag_days,
+        }
+        for d in dependencies
+    ]
+
+
+def task_view(
+    task: Task,
+    graph: Graph,
+    derived: Derived,
+    index: dict[uuid.UUID, list[TaskDependency]] | None = None,
+) -> dict[str, Any]:
+    """The API's TaskOut as a dict: the row, its predecessors and the derived fields.
+
+    `index` (Graph.predecessor_index) when viewing many tasks of one graph.
+    """
     columns = {c.key: getattr(task, c.key) for c in Task.__mapper__.column_attrs}
+    incoming = index.get(task.id, []) if index is not None else graph.predecessors(task.id)
     return columns | {
-        "predecessors": [
-            {
-                "task_id": d.predecessor_id,
-                "code": graph.tasks[d.predecessor_id].code,
-                "lag_days": d.lag_days,
-            }
-            for d in graph.predecessors(task.id)
-        ],
+        "predecessors": _links(graph, incoming),
         "overdue": derived.overdue,
         "slip_days": derived.slip_days,
         "on_critical_path": derived.on_critical_path,
@@ -142,6 +155,7 @@ def task_view(task: Task, graph: Graph, derived: Derived) -> dict[str, Any]:
 def gantt_rows(
     graph: Graph, plan: cpm.Schedule, derived: dict[uuid.UUID, Derived]
 ) -> list[dict[str, Any]]:
+    index = graph.predecessor_index()
     rows = []
     for task in sorted(graph.tasks.values(), key=lambda t: (t.planned_start or date.max, t.code)):
         info = derived[task.id]
@@ -158,14 +172,7 @@ def gantt_rows(
                 "end": rollup.end if rollup else task.planned_end,
                 "progress": rollup.progress if rollup else task.progress,
                 "status": task.status,
-                "dependencies": [
-                    {
-                        "task_id": d.predecessor_id,
-                        "code": graph.tasks[d.predecessor_id].code,
-                        "lag_days": d.lag_days,
-                    }
-                    for d in graph.predecessors(task.id)
-                ],
+                "dependencies": _links(graph, index.get(task.id, [])),
                 "early_start": timing.early_start if timing else None,
                 "early_finish": timing.early_finish if timing else None,
                 "late_start": timing.late_start if timing else None,

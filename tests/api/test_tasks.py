@@ -402,3 +402,26 @@ async def test_tasks_of_another_workspace_are_404(client, tenant, other_tenant, 
     assert_problem(
         await client.get(f"/v1/tasks/{task_id}/activity", headers=other_tenant.auth()), 404
     )
+
+
+async def test_the_schedule_follows_every_change_of_the_plan(client, tenant, people):
+    cid, tasks = await create_breakdown(client, tenant, people)
+    url = f"/v1/campaigns/{cid}/schedule"
+    first = (await client.get(url, headers=tenant.auth())).json()
+    assert {r["code"]: r["total_float"] for r in first["rows"]}["M-001"] == 15
+    # M-001 now ends 05-20: its float shrinks to 5 days.
+    moved = await patch(
+        client,
+        tenant,
+        tasks["M-001"]["id"],
+        {"planned_end": "2024-05-20", "delay_reason": "Quotes late"},
+    )
+    assert moved.status_code == 200
+    second = (await client.get(url, headers=tenant.auth())).json()
+    assert {r["code"]: r["total_float"] for r in second["rows"]}["M-001"] == 5
+    # Dropping M-003 -> M-004 takes M-003 off the driving chain into M-004.
+    await patch(
+        client, tenant, tasks["M-004"]["id"], {"predecessors": [{"task_id": tasks["M-001"]["id"]}]}
+    )
+    third = (await client.get(url, headers=tenant.auth())).json()
+    assert third["critical_path"] != second["critical_path"]

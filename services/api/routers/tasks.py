@@ -1,12 +1,16 @@
 """The work breakdown of a campaign, its schedule (critical path) and each task's timeline."""
 
+import contextlib
+import hashlib
 import uuid
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.deps import (
+    AppRuntime,
     Caller,
     DbSession,
     Editor,
@@ -35,7 +39,7 @@ CREATED_ORDER = SortKey("created_at", Task.created_at, "datetime")
 async def _views(
     session: AsyncSession, campaign: Campaign
 ) -> tuple[service.Graph, Any, dict[uuid.UUID, views.Derived]]:
-    graph = await service.load_graph(session, campaign)
+    graph = await service.load_schedule_graph(session, campaign)
     try:
         plan = views.build_schedule(campaign, graph)
     except CycleError as exc:  # only reachable if the database was edited by hand
@@ -93,9 +97,14 @@ async def list_tasks(
         and (goal_id is None or t.goal_id == goal_id)
     ]
     results = paginate_loaded(selected, page, CREATED_ORDER)
+    index = graph.predecessor_index()
+    full = await service.get_tasks(
+        session, workspace_id=campaign.workspace_id, task_ids=[t.id for t in results.items]
+    )
     return Page[TaskOut](
         items=[
-            TaskOut.model_validate(views.task_view(t, graph, derived[t.id])) for t in results.items
+            TaskOut.model_validate(views.task_view(full[t.id], graph, derived[t.id], index))
+            for t in results.items
         ],
         next_cursor=results.next_cursor,
     )
@@ -137,7 +146,10 @@ async def bulk_create_tasks(
         session, campaign=campaign, items=[item.model_dump() for item in body.tasks]
     )
     graph, _, derived = await _views(session, campaign)
-    return [TaskOut.model_validate(views.task_view(t, graph, derived[t.id])) for t in created]
+    index = graph.predecessor_index()
+    return [
+        TaskOut.model_validate(views.task_view(t, graph, derived[t.id], index)) for t in created
+    ]
 
 
 @router.get(
@@ -195,27 +207,42 @@ async def delete_task(
     await service.delete_task(session, campaign=campaign, task=task, expected_versions=if_match)
 
 
+SCHEDULE_CACHE_SECONDS = 3600
+
+
 @router.get(
     "/v1/campaigns/{campaign_id}/schedule",
     summary="Earliest/latest dates, floats, the critical path and conflicts, as Gantt rows",
     response_model=ScheduleOut,
     responses=problem_responses(404, 422),
 )
-async def get_schedule(campaign: ReadableCampaign, session: DbSession) -> ScheduleOut:
-    graph, plan, derived = await _views(session, campaign)
-    return ScheduleOut.model_validate(
-        {
-            "finish": plan.finish,
-            "critical_path": graph.codes(plan.critical_path),
-            "rows": views.gantt_rows(graph, plan, derived),
-            "conflicts": [
-                {
-                    "code": c.code,
-                    "task_id": c.task_id,
-                    "other_task_id": c.other_task_id,
-                    "message": c.message,
-                }
-                for c in plan.conflicts
-            ],
-        }
+async def get_schedule(
+    campaign: ReadableCampaign, session: DbSession, runtime: AppRuntime
+) -> Response:
+    # Thousands of rows cost a few hundred ms to compute; they only change with the plan,
+    # so the finished JSON is kept in Redis under a fingerprint of everything it shows.
+    fingerprint = await service.schedule_fingerprint(
+        session, campaign, service.campaign_today(campaign, utcnow())
     )
+    key = (
+        f"{runtime.settings.redis_prefix}:schedule:"
+        + hashlib.sha256(fingerprint.encode()).hexdigest()
+    )
+    try:
+        cached = await runtime.redis.get(key)
+    except Exception:
+        cached = None  # the cache is an optimisation: compute without it
+    if cached is None:
+        graph, plan, derived = await _views(session, campaign)
+        cached = orjson.dumps(
+            {
+                "finish": plan.finish,
+                "critical_path": graph.codes(plan.critical_path),
+                "rows": views.gantt_rows(graph, plan, derived),
+                "conflicts": [c._asdict() for c in plan.conflicts],
+            },
+            default=str,
+        )
+        with contextlib.suppress(Exception):
+            await runtime.redis.set(key, cached, ex=SCHEDULE_CACHE_SECONDS)
+    return Response(cached, media_type="application/json")
