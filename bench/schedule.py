@@ -143,7 +143,8 @@ def main() -> None:
         samples.append((time.perf_counter() - started) * 1000)
     print(
         f"{args.tasks} tasks, {args.dependencies} dependencies; critical path of "
-        f"{len(plan.critical_path)} tasks, finish {plan.finish}; {os.cpu_count()} cores"
+        f"{len(plan.critical_path)} tasks, {len(plan.conflicts)} conflicts, "
+        f"finish {plan.finish}; {os.cpu_count()} cores"
     )
     report("critical path method alone", samples)
 
