@@ -16,11 +16,12 @@ from shared.actor import Actor
 from shared.campaigns import lifecycle
 from shared.campaigns.models import Campaign, Goal, Phase
 from shared.errors import Conflict, FieldError, Invalid, NotFound
+from shared.ids import new_id
 from shared.tasks import schedule as cpm
 from shared.tasks.models import Task, TaskDependency, TaskLevel, TaskStatus
 from shared.tenancy import in_workspace
 from shared.versioning import apply_changes, check_version
-from shared.workspaces.service import check_member_fields
+from shared.workspaces.service import unknown_members
 
 FINISHED = frozenset({TaskStatus.done, TaskStatus.cancelled})
 
@@ -188,14 +189,38 @@ async def get_tasks(
 # --- validation -------------------------------------------------------------------------
 
 
-async def _reference_errors(
-    session: AsyncSession, campaign: Campaign, graph: Graph, task: Task, prefix: str = ""
-) -> list[FieldError]:
-    errors = await check_member_fields(
+@dataclass(frozen=True)
+class References:
+    """What tasks may point at, fetched once for a whole batch."""
+
+    unknown_members: set[uuid.UUID]
+    goal_ids: set[uuid.UUID]
+
+
+async def _references(session: AsyncSession, campaign: Campaign, tasks: list[Task]) -> References:
+    unknown = await unknown_members(
         session,
         workspace_id=campaign.workspace_id,
-        fields={f"{prefix}owner_id": task.owner_id, f"{prefix}approver_id": task.approver_id},
+        member_ids=[m for t in tasks for m in (t.owner_id, t.approver_id)],
     )
+    goal_ids = await session.scalars(
+        select(Goal.id).where(
+            Goal.workspace_id == campaign.workspace_id, Goal.campaign_id == campaign.id
+        )
+    )
+    return References(unknown, set(goal_ids))
+
+
+def _reference_errors(
+    graph: Graph, task: Task, refs: References, prefix: str = ""
+) -> list[FieldError]:
+    errors = [
+        FieldError(
+            f"{prefix}{name}", f"No member {value} in this workspace.", code="unknown_member"
+        )
+        for name, value in (("owner_id", task.owner_id), ("approver_id", task.approver_id))
+        if value in refs.unknown_members
+    ]
     if task.level == TaskLevel.task and task.owner_id is None:
         errors.append(
             FieldError(f"{prefix}owner_id", "A task needs exactly one responsible owner (R1).")
@@ -214,14 +239,8 @@ async def _reference_errors(
             )
         elif _is_ancestor(graph, task.id, parent.id):
             errors.append(FieldError(f"{prefix}parent_id", "A task cannot sit under itself."))
-    if task.goal_id is not None:
-        goal = await session.scalar(
-            in_workspace(Goal, campaign.workspace_id).where(
-                Goal.id == task.goal_id, Goal.campaign_id == campaign.id
-            )
-        )
-        if goal is None:
-            errors.append(FieldError(f"{prefix}goal_id", "No such goal in this campaign."))
+    if task.goal_id is not None and task.goal_id not in refs.goal_ids:
+        errors.append(FieldError(f"{prefix}goal_id", "No such goal in this campaign."))
     if task.phase_id is not None and task.phase_id not in graph.phases:
         errors.append(FieldError(f"{prefix}phase_id", "No such phase in this campaign."))
     for start, end in (("planned_start", "planned_end"), ("actual_start", "actual_end")):
@@ -323,7 +342,7 @@ async def create_task(session: AsyncSession, *, campaign: Campaign, data: dict[s
         progress=0,
         **data,
     )
-    errors = await _reference_errors(session, campaign, graph, task)
+    errors = _reference_errors(graph, task, await _references(session, campaign, [task]))
     if errors:
         raise Invalid("The task is not valid.", errors)
     session.add(task)
@@ -353,7 +372,7 @@ async def bulk_create(
         parent_code = data.pop("parent_code", None)
         links = data.pop("predecessors", [])
         task = Task(
-            id=uuid.uuid4(),
+            id=new_id(),
             workspace_id=campaign.workspace_id,
             campaign_id=campaign.id,
             status=TaskStatus.todo,
@@ -364,6 +383,7 @@ async def bulk_create(
         by_code.setdefault(task.code, task)
     for task, _, _ in created:
         graph.tasks[task.id] = task
+    known = await _references(session, campaign, [task for task, _, _ in created])
     for task, refs, index in created:
         prefix = f"tasks.{index}."
         if refs["parent_code"] is not None:
@@ -385,7 +405,7 @@ async def bulk_create(
                         f"{prefix}predecessors.{link_index}.code", "A task cannot follow itself."
                     )
                 )
-        errors += await _reference_errors(session, campaign, graph, task, prefix)
+        errors += _reference_errors(graph, task, known, prefix)
     if not errors:
         edges = [(d.predecessor_id, d.successor_id) for d in graph.dependencies] + [
             (by_code[link["code"]].id, task.id)
@@ -453,7 +473,8 @@ async def update_task(
 
     with session.no_autoflush:  # nothing unchecked reaches the database
         if apply_changes(task, changes, None):
-            errors = await _reference_errors(session, campaign, graph, task)
+            refs = await _references(session, campaign, [task])
+            errors = _reference_errors(graph, task, refs)
             if errors:
                 raise Invalid("The task is not valid.", errors)
         if predecessors is not None:
