@@ -425,3 +425,40 @@ async def test_the_schedule_follows_every_change_of_the_plan(client, tenant, peo
     )
     third = (await client.get(url, headers=tenant.auth())).json()
     assert third["critical_path"] != second["critical_path"]
+
+
+async def test_tasks_and_activity_are_paginated(client, tenant, people):
+    cid, tasks = await create_breakdown(client, tenant, people)
+    seen, cursor = [], None
+    while True:
+        params: dict[str, Any] = {"limit": 3} | ({"cursor": cursor} if cursor else {})
+        page = (
+            await client.get(f"/v1/campaigns/{cid}/tasks", params=params, headers=tenant.auth())
+        ).json()
+        seen += [t["code"] for t in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == ["M-001", "M-002", "M-003", "M-004"]  # creation order, each once
+
+    for progress in (10, 20, 30):
+        await patch(client, tenant, tasks["M-001"]["id"], {"progress": progress})
+    url = f"/v1/tasks/{tasks['M-001']['id']}/activity"
+    first = (await client.get(url, params={"limit": 2}, headers=tenant.auth())).json()
+    assert [e["changes"]["progress"] for e in first["items"]] == [[20, 30], [10, 20]]
+    entries, cursor = list(first["items"]), first["next_cursor"]
+    while cursor:
+        more = await client.get(url, params={"limit": 2, "cursor": cursor}, headers=tenant.auth())
+        entries += more.json()["items"]
+        cursor = more.json()["next_cursor"]
+    # Newest first: three edits, then its creation and the link to M-004 (same flush).
+    assert [e["changes"].get("progress") for e in entries[:3]] == [[20, 30], [10, 20], [0, 10]]
+    assert sorted((e["entity_type"], e["action"]) for e in entries[3:]) == [
+        ("task", "created"),
+        ("task_dependency", "created"),
+    ]
+    assert len({e["id"] for e in entries}) == 5
+    mismatched = await client.get(
+        f"/v1/campaigns/{cid}/tasks", params={"cursor": first["next_cursor"]}, headers=tenant.auth()
+    )
+    assert_problem(mismatched, 400)
