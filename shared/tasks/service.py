@@ -41,6 +41,9 @@ class Graph:
     def predecessors(self, task_id: uuid.UUID) -> list[TaskDependency]:
         return [d for d in self.dependencies if d.successor_id == task_id]
 
+    def children(self, task_id: uuid.UUID) -> list[Any]:
+        return [t for t in self.tasks.values() if t.parent_id == task_id]
+
     def predecessor_index(self) -> dict[uuid.UUID, list[TaskDependency]]:
         """Every task's incoming dependencies at once (reads over the whole graph use it)."""
         index: dict[uuid.UUID, list[TaskDependency]] = {}
@@ -239,6 +242,12 @@ def _reference_errors(
             )
         elif _is_ancestor(graph, task.id, parent.id):
             errors.append(FieldError(f"{prefix}parent_id", "A task cannot sit under itself."))
+    if any(child.level.depth <= task.level.depth for child in graph.children(task.id)):
+        errors.append(
+            FieldError(
+                f"{prefix}level", "Its children must sit below it (strategy > module > task)."
+            )
+        )
     if task.goal_id is not None and task.goal_id not in refs.goal_ids:
         errors.append(FieldError(f"{prefix}goal_id", "No such goal in this campaign."))
     if task.phase_id is not None and task.phase_id not in graph.phases:

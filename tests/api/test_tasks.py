@@ -462,3 +462,33 @@ async def test_tasks_and_activity_are_paginated(client, tenant, people):
         f"/v1/campaigns/{cid}/tasks", params={"cursor": first["next_cursor"]}, headers=tenant.auth()
     )
     assert_problem(mismatched, 400)
+
+
+async def test_a_draft_with_a_breakdown_can_still_be_deleted(client, tenant, people):
+    cid = (await make_campaign(client, tenant))["id"]
+    tree = [
+        {"code": "S-1", "name": "Strategy", "level": "strategy"},
+        {"code": "MOD-1", "name": "Module", "level": "module", "parent_code": "S-1"},
+        {"code": "A", "name": "Task", "parent_code": "MOD-1", "owner_id": people["lead"]},
+        {
+            "code": "B",
+            "name": "Task",
+            "parent_code": "MOD-1",
+            "owner_id": people["lead"],
+            "predecessors": [{"code": "A"}],
+        },
+    ]
+    created = await client.post(
+        f"/v1/campaigns/{cid}/tasks/bulk", json={"tasks": tree}, headers=tenant.auth(Role.editor)
+    )
+    assert created.status_code == 201
+    module = next(t for t in created.json() if t["code"] == "MOD-1")
+    demoted = await patch(
+        client, tenant, module["id"], {"level": "task", "owner_id": people["lead"]}
+    )
+    assert fields_of(assert_problem(demoted, 422)) == {"body.level"}
+    parent = await client.delete(f"/v1/tasks/{module['id']}", headers=tenant.auth(Role.editor))
+    assert_problem(parent, 409, "has_children")
+    deleted = await client.delete(f"/v1/campaigns/{cid}", headers=tenant.auth(Role.editor))
+    assert deleted.status_code == 204
+    assert_problem(await client.get(f"/v1/tasks/{module['id']}", headers=tenant.auth()), 404)
