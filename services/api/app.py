@@ -23,6 +23,7 @@ from services.api.routers import (
     tasks,
     workspace,
 )
+from services.api.routers import metrics as metric_dictionary
 from services.api.runtime import Runtime
 from shared import logs
 from shared.config import Settings, get_settings
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         workspace,
         members,
         api_keys,
+        metric_dictionary,
         campaigns,
         campaign_plan,
         approvals,

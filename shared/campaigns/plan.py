@@ -22,6 +22,7 @@ from shared.campaigns.models import (
     Risk,
 )
 from shared.errors import FieldError, Invalid, NotFound
+from shared.metrics import service as metrics
 from shared.pagination import PageRequest, Results, paginate
 from shared.tenancy import in_workspace
 from shared.versioning import apply_changes, check_version
@@ -48,6 +49,19 @@ async def _check_phase(session: AsyncSession, campaign: Campaign, phase: Phase) 
     return errors
 
 
+async def _check_goal(session: AsyncSession, campaign: Campaign, goal: Goal) -> list[FieldError]:
+    keys = await metrics.known_keys(session, workspace_id=campaign.workspace_id)
+    if goal.metric_key not in keys:
+        return [
+            FieldError(
+                "metric_key",
+                f"'{goal.metric_key}' is not in the metric dictionary (/v1/metrics).",
+                code="unknown_metric",
+            )
+        ]
+    return []
+
+
 async def _check_risk(session: AsyncSession, campaign: Campaign, risk: Risk) -> list[FieldError]:
     if risk.phase_id is None:
         return []
@@ -70,7 +84,7 @@ class PlanItemKind(Generic[M]):
     check: Check = _no_check
 
 
-GOALS = PlanItemKind(Goal, "Goal", lifecycle.PLAN_EDITABLE, ("owner_id",))
+GOALS = PlanItemKind(Goal, "Goal", lifecycle.PLAN_EDITABLE, ("owner_id",), _check_goal)
 BUDGET_LINES = PlanItemKind(BudgetLine, "Budget line", lifecycle.PLAN_EDITABLE)
 EXPENSES = PlanItemKind(Expense, "Expense", lifecycle.SPENDING_OPEN)
 PHASES = PlanItemKind(Phase, "Phase", lifecycle.EXECUTION_EDITABLE, ("executor_id",), _check_phase)

@@ -9,9 +9,10 @@ Pure functions on plain data: 2,000 tasks and 5,000 dependencies take a few ms.
 
 import uuid
 from collections import deque
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 
 class Node(NamedTuple):
@@ -60,18 +61,21 @@ class CycleError(ValueError):
         self.cycle = cycle
 
 
-def find_cycle(edges: list[tuple[uuid.UUID, uuid.UUID]]) -> list[uuid.UUID] | None:
+H = TypeVar("H", bound=Hashable)
+
+
+def find_cycle(edges: list[tuple[H, H]]) -> list[H] | None:
     """A cycle among `edges` as [a, b, ..., a], or None."""
-    successors: dict[uuid.UUID, list[uuid.UUID]] = {}
+    successors: dict[H, list[H]] = {}
     for a, b in edges:
         successors.setdefault(a, []).append(b)
     white, grey, black = 0, 1, 2
-    colour: dict[uuid.UUID, int] = {}
+    colour: dict[H, int] = {}
     for root in list(successors):
         if colour.get(root, white) != white:
             continue
-        stack: list[tuple[uuid.UUID, int]] = [(root, 0)]
-        path: list[uuid.UUID] = []
+        stack: list[tuple[H, int]] = [(root, 0)]
+        path: list[H] = []
         while stack:
             node, index = stack.pop()
             if index == 0:

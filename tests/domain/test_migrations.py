@@ -48,3 +48,27 @@ def test_one_head_and_date_named_files():
     for path in (migrate.MIGRATIONS_DIR / "versions").glob("*.py"):
         assert path.name[:9].removesuffix("_").isdigit(), path.name
         assert path.name[8] == "_", path.name
+
+
+async def test_workspaces_made_before_the_dictionary_get_the_standard_one(empty_database_url):
+    from sqlalchemy import text  # noqa: PLC0415
+
+    from shared.metrics.standard import STANDARD_METRICS  # noqa: PLC0415
+
+    url = empty_database_url
+    await asyncio.to_thread(migrate.upgrade, url, "b5e88a8ed6c1")  # before the dictionary
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO workspaces (id, name, slug, default_timezone, default_currency, "
+                    "version) VALUES (gen_random_uuid(), 'Old', 'old', 'UTC', 'USD', 1)"
+                )
+            )
+        await asyncio.to_thread(migrate.upgrade, url)
+        async with engine.connect() as connection:
+            keys = set((await connection.execute(text("SELECT key FROM metrics"))).scalars())
+    finally:
+        await engine.dispose()
+    assert keys == {m["key"] for m in STANDARD_METRICS}
