@@ -34,6 +34,7 @@ class Settings(BaseSettings):
         default_factory=list, description="browser origins allowed to call the API"
     )
     max_body_bytes: int = 1_048_576
+    max_ingest_bytes: int = Field(default=8_388_608, description="for /v1/ingest batches")
     rate_limit_per_minute: int = Field(default=1200, ge=0, description="per API key; 0 disables")
     idempotency_ttl_hours: int = 24
     worker_heartbeat_seconds: float = 5.0

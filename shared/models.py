@@ -6,6 +6,7 @@ from shared.approvals import models as approval_models
 from shared.campaigns import models as campaign_models
 from shared.db import Base
 from shared.idempotency import models as idempotency_models
+from shared.ingestion import models as ingestion_models
 from shared.integrations import models as integration_models
 from shared.metrics import models as metric_models
 from shared.tasks import models as task_models
@@ -17,6 +18,7 @@ __all__ = [
     "approval_models",
     "campaign_models",
     "idempotency_models",
+    "ingestion_models",
     "integration_models",
     "metric_models",
     "task_models",

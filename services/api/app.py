@@ -19,6 +19,7 @@ from services.api.routers import (
     campaign_plan,
     campaigns,
     health,
+    ingestion,
     integrations,
     members,
     tasks,
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         RequestContextMiddleware,
         metrics=app.state.request_metrics,
         max_body_bytes=settings.max_body_bytes,
+        larger_bodies={"/v1/ingest/": settings.max_ingest_bytes},
     )
     if settings.cors_origins:
         app.add_middleware(
@@ -118,6 +120,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         api_keys,
         metric_dictionary,
         integrations,
+        ingestion,
         campaigns,
         campaign_plan,
         approvals,

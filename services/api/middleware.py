@@ -41,10 +41,18 @@ class RequestContextMiddleware:
     413 in text/plain, replacing any problem response we would send.
     """
 
-    def __init__(self, app: ASGIApp, *, metrics: RequestMetrics, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: RequestMetrics,
+        max_body_bytes: int,
+        larger_bodies: dict[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
+        self.larger_bodies = larger_bodies or {}  # path prefix -> limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,7 +77,7 @@ class RequestContextMiddleware:
             if refusal is not None:
                 await refusal(scope, receive, send_with_id)
             else:
-                await self.app(scope, self._limited(receive), send_with_id)
+                await self.app(scope, self._limited(receive, self._limit(scope)), send_with_id)
         finally:
             seconds = time.perf_counter() - started
             route = scope.get("route")
@@ -89,13 +97,14 @@ class RequestContextMiddleware:
         if scope["method"] not in _BODY_METHODS:
             return None
         length = headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+        limit = self._limit(scope)
+        if length is not None and length.isdigit() and int(length) > limit:
             return self._problem(
                 scope,
                 413,
                 "payload_too_large",
                 "Request body too large",
-                f"The body may be at most {self.max_body_bytes} bytes.",
+                f"The body may be at most {limit} bytes.",
             )
         has_body = (length is not None and length != "0") or "transfer-encoding" in headers
         if has_body and not _is_json(headers.get("content-type", "")):
@@ -108,7 +117,14 @@ class RequestContextMiddleware:
             )
         return None
 
-    def _limited(self, receive: Receive) -> Receive:
+    def _limit(self, scope: Scope) -> int:
+        path: str = scope["path"]
+        return next(
+            (size for prefix, size in self.larger_bodies.items() if path.startswith(prefix)),
+            self.max_body_bytes,
+        )
+
+    def _limited(self, receive: Receive, limit: int) -> Receive:
         """Count streamed body bytes too: a chunked body has no Content-Length to check."""
         received = 0
 
@@ -117,10 +133,8 @@ class RequestContextMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise HTTPException(
-                        413, f"The body may be at most {self.max_body_bytes} bytes."
-                    )
+                if received > limit:
+                    raise HTTPException(413, f"The body may be at most {limit} bytes.")
             return message
 
         return limited

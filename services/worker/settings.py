@@ -8,17 +8,22 @@ from typing import Any
 from arq import cron
 from arq.connections import RedisSettings
 
-from services.worker.jobs import housekeeping
+from services.worker.jobs import housekeeping, ingestion
 from services.worker.runtime import on_shutdown, startup
 from shared import jobs
 from shared.config import Settings, get_settings
 
 # Every job the worker runs. A job not listed here is refused by the worker.
-FUNCTIONS = [housekeeping.prune_idempotency_keys]
+FUNCTIONS = [
+    housekeeping.prune_idempotency_keys,
+    ingestion.apply_ingest_batch,
+    ingestion.requeue_stuck_batches,
+]
 
 CRON_JOBS = [
     # Every worker schedules every cron; arq's fixed id per tick runs it once.
     cron(housekeeping.prune_idempotency_keys, minute={7, 37}, run_at_startup=False),
+    cron(ingestion.requeue_stuck_batches, second={30}, run_at_startup=False),
 ]
 
 

@@ -1,0 +1,163 @@
+"""Signed metric batches from integrations, their status, and the channels they name."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response, status
+from pydantic import ValidationError
+
+from services.api.deps import DbSession, Editor, Pagination, Viewer
+from services.api.problems import HttpProblem, problem_responses
+from services.api.routers.campaigns import ChangeableCampaign, ReadableCampaign
+from shared.errors import FieldError, Invalid
+from shared.ingestion import service
+from shared.ingestion.schemas import (
+    CampaignChannelsIn,
+    ChannelCreate,
+    ChannelOut,
+    IngestAccepted,
+    IngestBatchIn,
+    IngestBatchOut,
+)
+from shared.integrations.service import verify_delivery
+from shared.pagination import Page, page_of
+from shared.timeutil import utcnow
+
+router = APIRouter(tags=["ingestion"])
+
+SIGNED = {
+    "webhook-id": "Unique per delivery; a repeat is stored once",
+    "webhook-timestamp": "Unix seconds; within 5 minutes of our clock",
+    "webhook-signature": "v1,<base64 HMAC-SHA256 of id.timestamp.body> (space-separated list)",
+}
+
+
+@router.post(
+    "/v1/ingest/{integration_id}",
+    summary="Push a signed batch of metric points (Standard Webhooks)",
+    description="Verified, stored as received and queued; the worker applies it (all "
+    "accepted points in one transaction, exactly once) and rejects bad points one by one "
+    "(see GET /v1/ingest-batches/{id}). The same webhook-id again answers with the first "
+    "batch id and stores nothing. No API key: the signature is the credential. "
+    + "; ".join(f"`{k}`: {v}" for k, v in SIGNED.items()),
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=IngestAccepted,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": IngestBatchIn.model_json_schema()}},
+        }
+    },
+    responses=problem_responses(400, 401, 404, 413, 415, 422),
+)
+async def ingest(
+    integration_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    # Optional here so that a missing header is a 401 like any other bad signature.
+    webhook_id: Annotated[str | None, Header(alias="webhook-id", max_length=255)] = None,
+    webhook_timestamp: Annotated[str | None, Header(alias="webhook-timestamp")] = None,
+    webhook_signature: Annotated[str | None, Header(alias="webhook-signature")] = None,
+) -> IngestAccepted:
+    integration = await service.find_integration(session, integration_id)
+    body = await request.body()  # the exact bytes: they are what was signed
+    headers = {
+        "webhook-id": webhook_id or "",
+        "webhook-timestamp": webhook_timestamp or "",
+        "webhook-signature": webhook_signature or "",
+    }
+    if not webhook_id or not verify_delivery(integration, body, headers, utcnow()):
+        raise HttpProblem(
+            401,
+            "invalid_signature",
+            "Signature not verified",
+            "The webhook signature is missing, wrong, or older than 5 minutes; nothing was stored.",
+        )
+    try:
+        batch_in = IngestBatchIn.model_validate_json(body)
+    except ValidationError as exc:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            raise HttpProblem(
+                400, "malformed_json", "Malformed JSON", "The body is not valid JSON."
+            ) from exc
+        raise Invalid(
+            "The batch envelope is not valid.",
+            [
+                FieldError(".".join(str(p) for p in e["loc"]), e["msg"], code=e["type"])
+                for e in exc.errors()[:50]
+            ],
+        ) from exc
+    batch, duplicate = await service.receive(
+        session, integration=integration, webhook_id=webhook_id, points=batch_in.points
+    )
+    return IngestAccepted(
+        batch_id=batch.id, status=batch.status, points=batch.point_count, duplicate=duplicate
+    )
+
+
+@router.get(
+    "/v1/ingest-batches/{batch_id}",
+    summary="A batch: applied? which points were rejected, and why",
+    response_model=IngestBatchOut,
+    responses=problem_responses(404, 422),
+)
+async def get_ingest_batch(
+    batch_id: uuid.UUID, session: DbSession, caller: Viewer
+) -> IngestBatchOut:
+    batch = await service.get_batch(session, workspace_id=caller.workspace_id, batch_id=batch_id)
+    return IngestBatchOut.model_validate(batch)
+
+
+@router.get(
+    "/v1/channels",
+    summary="The workspace's channels",
+    response_model=Page[ChannelOut],
+    responses=problem_responses(400, 422),
+)
+async def list_channels(session: DbSession, caller: Viewer, page: Pagination) -> Page[ChannelOut]:
+    results = await service.list_channels(session, workspace_id=caller.workspace_id, page=page)
+    return page_of(results, ChannelOut)
+
+
+@router.post(
+    "/v1/channels",
+    summary="Add a channel",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ChannelOut,
+    responses=problem_responses(409, 415, 422),
+)
+async def create_channel(
+    body: ChannelCreate, session: DbSession, caller: Editor, response: Response
+) -> ChannelOut:
+    channel = await service.create_channel(
+        session, workspace_id=caller.workspace_id, data=body.model_dump()
+    )
+    response.headers["Location"] = f"/v1/channels/{channel.key}"
+    return ChannelOut.model_validate(channel)
+
+
+@router.get(
+    "/v1/campaigns/{campaign_id}/channels",
+    summary="Channels the campaign runs on",
+    response_model=list[ChannelOut],
+    responses=problem_responses(404, 422),
+)
+async def get_campaign_channels(campaign: ReadableCampaign, session: DbSession) -> list[ChannelOut]:
+    return [
+        ChannelOut.model_validate(c) for c in await service.campaign_channels(session, campaign)
+    ]
+
+
+@router.put(
+    "/v1/campaigns/{campaign_id}/channels",
+    summary="Set the campaign's channels",
+    response_model=list[ChannelOut],
+    responses=problem_responses(404, 415, 422),
+)
+async def set_campaign_channels(
+    body: CampaignChannelsIn, campaign: ChangeableCampaign, session: DbSession
+) -> list[ChannelOut]:
+    channels = await service.set_campaign_channels(
+        session, campaign=campaign, keys=body.channel_keys
+    )
+    return [ChannelOut.model_validate(c) for c in channels]

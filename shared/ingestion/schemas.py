@@ -1,0 +1,148 @@
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
+
+from shared.ingestion.models import BatchStatus
+from shared.schemas import Name, RequestModel, ResponseModel
+
+MAX_POINTS = 10_000
+ChannelKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+
+POINT_EXAMPLE: dict[str, JsonValue] = {
+    "campaign": "CMP-2024-0007",
+    "channel": "social_feed",
+    "metric": "clicks",
+    "ts": "2024-06-10T09:00:00+08:00",
+    "value": 1050,
+    "mode": "increment",
+}
+
+
+class IngestBatchIn(BaseModel):
+    """The envelope only: each point is checked by the worker and rejected on its own."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "points": [
+                        POINT_EXAMPLE,
+                        {
+                            "campaign": "CMP-2024-0007",
+                            "channel": "offline_store",
+                            "metric": "visitors",
+                            "date": "2024-06-10",
+                            "value": 2000,
+                        },
+                    ]
+                }
+            ]
+        }
+    )
+
+    points: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=MAX_POINTS,
+        description="Each: campaign (id or registration number), channel (key), metric (key), "
+        "ts (with offset) or date (a day in the campaign's timezone), value, and mode: set "
+        "(the bucket's value, replacing) or increment (added). Hourly buckets.",
+    )
+
+
+class IngestAccepted(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "batch_id": "01a2010c-c015-761b-9bc5-6ac427b850dc",
+                    "status": "received",
+                    "points": 2,
+                    "duplicate": False,
+                }
+            ]
+        }
+    )
+
+    batch_id: uuid.UUID
+    status: BatchStatus
+    points: int
+    duplicate: bool = Field(description="This webhook-id was received before: nothing stored")
+
+
+class RejectedPoint(ResponseModel):
+    index: int
+    reason: str
+
+
+class IngestBatchOut(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "01a2010c-c015-761b-9bc5-6ac427b850dc",
+                    "integration_id": "01a2010c-c015-761b-9bc5-6ac427b850dd",
+                    "webhook_id": "msg_2Lxa",
+                    "status": "applied",
+                    "point_count": 2,
+                    "accepted_count": 1,
+                    "rejected": [{"index": 1, "reason": "unknown channel 'tv'"}],
+                    "created_at": "2024-06-10T09:00:01Z",
+                    "applied_at": "2024-06-10T09:00:01Z",
+                }
+            ]
+        }
+    )
+
+    id: uuid.UUID
+    integration_id: uuid.UUID
+    webhook_id: str
+    status: BatchStatus
+    point_count: int
+    accepted_count: int | None
+    rejected: list[RejectedPoint] | None
+    created_at: datetime
+    applied_at: datetime | None
+
+
+class ChannelCreate(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"key": "social_feed", "name": "Social feed"}]}
+    )
+
+    key: ChannelKey
+    name: Name
+    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class ChannelOut(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "01a2010c-c015-761b-9bc5-6ac427b850de",
+                    "key": "social_feed",
+                    "name": "Social feed",
+                    "description": None,
+                    "created_at": "2024-04-18T08:00:00Z",
+                    "version": 1,
+                }
+            ]
+        }
+    )
+
+    id: uuid.UUID
+    key: str
+    name: str
+    description: str | None
+    created_at: datetime
+    version: int
+
+
+class CampaignChannelsIn(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"channel_keys": ["social_feed", "offline_store"]}]}
+    )
+
+    channel_keys: list[ChannelKey] = Field(max_length=50)

@@ -1,0 +1,135 @@
+"""Receiving batches (API side) and channels."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared import jobs
+from shared.campaigns.models import Campaign
+from shared.errors import Conflict, FieldError, Invalid, NotFound
+from shared.ids import new_id
+from shared.ingestion.models import BatchStatus, CampaignChannel, Channel, IngestBatch
+from shared.integrations.models import Integration
+from shared.pagination import PageRequest, Results, SortKey, paginate
+from shared.tenancy import get_in_workspace, in_workspace
+
+APPLY_JOB = "apply_ingest_batch"
+
+
+def apply_job_id(batch_id: uuid.UUID) -> str:
+    return f"ingest:{batch_id}"
+
+
+async def find_integration(session: AsyncSession, integration_id: uuid.UUID) -> Integration:
+    """By id alone: the sender is not a workspace's API key; its signature proves it."""
+    integration = await session.get(Integration, integration_id)
+    if integration is None:
+        raise NotFound(f"No integration {integration_id}.")
+    return integration
+
+
+async def receive(
+    session: AsyncSession, *, integration: Integration, webhook_id: str, points: list[Any]
+) -> tuple[IngestBatch, bool]:
+    """Store the batch as received and queue it; the same webhook-id is stored once.
+
+    Returns the batch and whether this delivery was a duplicate.
+    """
+    inserted = await session.scalar(
+        insert(IngestBatch)
+        .values(
+            id=new_id(),
+            workspace_id=integration.workspace_id,
+            integration_id=integration.id,
+            webhook_id=webhook_id,
+            status=BatchStatus.received,
+            points=points,
+            point_count=len(points),
+            version=1,
+        )
+        .on_conflict_do_nothing(index_elements=["integration_id", "webhook_id"])
+        .returning(IngestBatch.id)
+    )
+    batch_id = inserted
+    if batch_id is None:
+        existing = await session.scalar(
+            select(IngestBatch).where(
+                IngestBatch.integration_id == integration.id, IngestBatch.webhook_id == webhook_id
+            )
+        )
+        assert existing is not None
+        return existing, True
+    batch = await session.get(IngestBatch, batch_id)
+    assert batch is not None
+    jobs.enqueue(session, APPLY_JOB, job_id=apply_job_id(batch.id), batch_id=str(batch.id))
+    return batch, False
+
+
+async def get_batch(
+    session: AsyncSession, *, workspace_id: uuid.UUID, batch_id: uuid.UUID
+) -> IngestBatch:
+    return await get_in_workspace(
+        session, IngestBatch, workspace_id=workspace_id, entity_id=batch_id, label="Batch"
+    )
+
+
+# --- channels -------------------------------------------------------------------------------
+
+
+async def list_channels(
+    session: AsyncSession, *, workspace_id: uuid.UUID, page: PageRequest
+) -> Results[Channel]:
+    sort = SortKey("key", Channel.key, "str")
+    return await paginate(session, in_workspace(Channel, workspace_id), Channel, page, sort)
+
+
+async def create_channel(
+    session: AsyncSession, *, workspace_id: uuid.UUID, data: dict[str, Any]
+) -> Channel:
+    taken = await session.scalar(
+        in_workspace(Channel, workspace_id).where(Channel.key == data["key"])
+    )
+    if taken is not None:
+        raise Conflict(f"Channel '{data['key']}' exists.", field="key")
+    channel = Channel(workspace_id=workspace_id, **data)
+    session.add(channel)
+    await session.flush()
+    return channel
+
+
+async def campaign_channels(session: AsyncSession, campaign: Campaign) -> list[Channel]:
+    rows = await session.scalars(
+        select(Channel)
+        .join(CampaignChannel, CampaignChannel.channel_id == Channel.id)
+        .where(CampaignChannel.campaign_id == campaign.id)
+        .order_by(Channel.key)
+    )
+    return list(rows)
+
+
+async def set_campaign_channels(
+    session: AsyncSession, *, campaign: Campaign, keys: list[str]
+) -> list[Channel]:
+    channels = (
+        await session.scalars(
+            in_workspace(Channel, campaign.workspace_id).where(Channel.key.in_(keys))
+        )
+    ).all()
+    missing = sorted(set(keys) - {c.key for c in channels})
+    if missing:
+        raise Invalid(
+            "Unknown channels.",
+            [FieldError("channel_keys", f"No channel {', '.join(missing)}; create it first.")],
+        )
+    await session.execute(delete(CampaignChannel).where(CampaignChannel.campaign_id == campaign.id))
+    for channel in channels:
+        session.add(
+            CampaignChannel(
+                workspace_id=campaign.workspace_id, campaign_id=campaign.id, channel_id=channel.id
+            )
+        )
+    await session.flush()
+    return sorted(channels, key=lambda c: c.key)

@@ -1,0 +1,252 @@
+"""Signed batches through the API, the queue and a real worker into hourly figures."""
+
+import json
+import uuid
+from datetime import UTC, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select, update
+
+from shared import jobs
+from shared.campaigns.models import Campaign, CampaignStatus
+from shared.db import unit_of_work
+from shared.ingestion.models import IngestBatch, MetricPoint
+from shared.integrations import signing
+from shared.timeutil import utcnow
+from shared.workspaces.models import Role
+from tests.helpers import Tenant, assert_problem
+
+pytestmark = pytest.mark.committed
+
+
+def signed(
+    secret: str, body: bytes, *, message_id: str | None = None, age: timedelta = timedelta(0)
+) -> dict[str, str]:
+    message_id, sent = message_id or f"msg_{uuid.uuid4().hex}", utcnow() - age
+    return {
+        "content-type": "application/json",
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(sent.timestamp())),
+        "webhook-signature": signing.sign(secret, message_id, sent, body),
+    }
+
+
+async def setup(client: httpx.AsyncClient, tenant: Tenant, session) -> dict[str, Any]:
+    admin = tenant.auth()
+    campaign = (
+        await client.post(
+            "/v1/campaigns",
+            headers=admin,
+            json={"name": "618 push", "kind": "promotion", "timezone": "Asia/Shanghai"},
+        )
+    ).json()
+    for key, name in (
+        ("social_feed", "Social feed"),
+        ("offline_store", "Offline store"),
+        ("tv", "Television"),
+    ):
+        await client.post("/v1/channels", json={"key": key, "name": name}, headers=admin)
+    attached = await client.put(
+        f"/v1/campaigns/{campaign['id']}/channels",
+        headers=admin,
+        json={"channel_keys": ["social_feed", "offline_store"]},
+    )
+    assert [c["key"] for c in attached.json()] == ["offline_store", "social_feed"]
+    await session.execute(
+        update(Campaign)
+        .where(Campaign.id == uuid.UUID(campaign["id"]))
+        .values(status=CampaignStatus.active, registration_number="CMP-2026-0042")
+    )
+    await session.commit()
+    integration = (
+        await client.post(
+            "/v1/integrations", headers=admin, json={"name": "Ads", "kind": "ad_platform"}
+        )
+    ).json()
+    return {"campaign": campaign, "integration": integration}
+
+
+async def figures(session, campaign_id: str) -> dict[tuple[str, str], Decimal]:
+    rows = await session.execute(
+        select(MetricPoint.metric_key, MetricPoint.bucket, MetricPoint.value).where(
+            MetricPoint.campaign_id == uuid.UUID(campaign_id)
+        )
+    )
+    session.expire_all()
+    return {(key, bucket.astimezone(UTC).isoformat()): value for key, bucket, value in rows}
+
+
+async def test_a_batch_goes_from_webhook_to_hourly_figures_exactly_once(
+    client, tenant: Tenant, session, run_worker, runtime
+):
+    ctx = await setup(client, tenant, session)
+    url = f"/v1/ingest/{ctx['integration']['id']}"
+    hour = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+    points = [
+        {
+            "campaign": "CMP-2026-0042",
+            "channel": "social_feed",
+            "metric": "clicks",
+            "ts": (hour + timedelta(minutes=10)).isoformat(),
+            "value": 100,
+        },
+        {
+            "campaign": ctx["campaign"]["id"],
+            "channel": "social_feed",
+            "metric": "clicks",
+            "ts": (hour + timedelta(minutes=50)).isoformat(),
+            "value": "50",
+            "mode": "increment",
+        },
+        {
+            "campaign": "CMP-2026-0042",
+            "channel": "tv",
+            "metric": "clicks",
+            "ts": hour.isoformat(),
+            "value": 1,
+        },
+        {
+            "campaign": "CMP-2026-0042",
+            "channel": "social_feed",
+            "metric": "ctr",
+            "ts": hour.isoformat(),
+            "value": 0.1,
+        },
+        {
+            "campaign": "CMP-2026-0042",
+            "channel": "social_feed",
+            "metric": "clicks",
+            "ts": hour.isoformat(),
+            "value": "NaN",
+        },
+        {
+            "campaign": "CMP-2026-0042",
+            "channel": "social_feed",
+            "metric": "clicks",
+            "ts": (hour - timedelta(days=31)).isoformat(),
+            "value": 5,
+        },
+        {
+            "campaign": "CMP-2099-0001",
+            "channel": "social_feed",
+            "metric": "clicks",
+            "ts": hour.isoformat(),
+            "value": 5,
+        },
+        {"campaign": "CMP-2026-0042", "channel": "social_feed", "metric": "clicks", "value": 5},
+    ]
+    body = json.dumps({"points": points}).encode()
+    headers = signed(ctx["integration"]["secret"], body, message_id="msg_first")
+
+    accepted = await client.post(url, content=body, headers=headers)
+    assert accepted.status_code == 202, accepted.text
+    batch_id = accepted.json()["batch_id"]
+    assert accepted.json() == {
+        "batch_id": batch_id,
+        "status": "received",
+        "points": 8,
+        "duplicate": False,
+    }
+    assert await figures(session, ctx["campaign"]["id"]) == {}  # nothing applied yet
+
+    again = await client.post(url, content=body, headers=headers)
+    assert again.status_code == 202
+    assert again.json()["batch_id"] == batch_id
+    assert again.json()["duplicate"] is True
+
+    worker = await run_worker()
+    assert worker.jobs_failed == 0
+    status = (await client.get(f"/v1/ingest-batches/{batch_id}", headers=tenant.auth())).json()
+    assert status["status"] == "applied"
+    assert status["accepted_count"] == 2
+    reasons = {r["index"]: r["reason"] for r in status["rejected"]}
+    assert set(reasons) == {2, 3, 4, 5, 6, 7}
+    assert "not attached" in reasons[2]
+    assert "derived" in reasons[3]
+    assert "finite" in reasons[4]
+    assert "late-data window" in reasons[5]
+    assert "unknown campaign" in reasons[6]
+    assert "ts or date" in reasons[7]
+    assert await figures(session, ctx["campaign"]["id"]) == {
+        ("clicks", hour.isoformat()): Decimal("150.000000"),
+    }
+
+    # The job again (a retry, a second worker): nothing is applied twice.
+    async with unit_of_work(runtime.sessionmaker, runtime.job_queue) as work:
+        jobs.enqueue(work, "apply_ingest_batch", batch_id=batch_id)
+    await run_worker()
+    assert await figures(session, ctx["campaign"]["id"]) == {
+        ("clicks", hour.isoformat()): Decimal("150.000000"),
+    }
+    count = await session.scalar(select(func.count()).select_from(IngestBatch))
+    assert count == 1
+
+
+async def test_unsigned_stale_or_forged_batches_are_401_and_not_stored(client, tenant, session):
+    ctx = await setup(client, tenant, session)
+    url = f"/v1/ingest/{ctx['integration']['id']}"
+    body = b'{"points": [{"campaign": "x", "channel": "y", "metric": "z", "value": 1}]}'
+    secret = ctx["integration"]["secret"]
+    cases = [
+        {"content-type": "application/json"},
+        signed(secret, body, age=timedelta(minutes=6)),
+        signed(signing.new_secret(), body),
+        signed(secret, body) | {"webhook-signature": "v1,not base64"},
+    ]
+    for headers in cases:
+        assert_problem(await client.post(url, content=body, headers=headers), 401)
+    assert await session.scalar(select(func.count()).select_from(IngestBatch)) == 0
+    unknown = await client.post(
+        f"/v1/ingest/{uuid.uuid4()}", content=body, headers=signed(secret, body)
+    )
+    assert_problem(unknown, 404)
+
+
+async def test_envelope_errors(client, tenant, session):
+    ctx = await setup(client, tenant, session)
+    url = f"/v1/ingest/{ctx['integration']['id']}"
+    secret = ctx["integration"]["secret"]
+    broken = b'{"points": ['
+    assert_problem(await client.post(url, content=broken, headers=signed(secret, broken)), 400)
+    empty = b'{"points": []}'
+    assert_problem(await client.post(url, content=empty, headers=signed(secret, empty)), 422)
+    text_body = b"points=1"
+    wrong_type = signed(secret, text_body) | {"content-type": "text/plain"}
+    assert_problem(await client.post(url, content=text_body, headers=wrong_type), 415)
+    too_many = json.dumps({"points": [{}] * 10_001}).encode()
+    assert_problem(await client.post(url, content=too_many, headers=signed(secret, too_many)), 422)
+
+
+async def test_lost_jobs_are_requeued_by_the_sweeper(client, tenant, session, run_worker, runtime):
+    ctx = await setup(client, tenant, session)
+    body = json.dumps(
+        {
+            "points": [
+                {
+                    "campaign": "CMP-2026-0042",
+                    "channel": "offline_store",
+                    "metric": "visitors",
+                    "date": utcnow().date().isoformat(),
+                    "value": 2000,
+                }
+            ]
+        }
+    ).encode()
+    url = f"/v1/ingest/{ctx['integration']['id']}"
+    accepted = await client.post(
+        url, content=body, headers=signed(ctx["integration"]["secret"], body)
+    )
+    await runtime.redis.delete(runtime.settings.queue_name)  # Redis lost the job
+    await session.execute(update(IngestBatch).values(created_at=utcnow() - timedelta(minutes=5)))
+    await session.commit()
+    async with unit_of_work(runtime.sessionmaker, runtime.job_queue) as work:
+        jobs.enqueue(work, "requeue_stuck_batches")
+    await run_worker()  # the sweep re-queues, the same burst applies it
+    status = await client.get(
+        f"/v1/ingest-batches/{accepted.json()['batch_id']}", headers=tenant.auth(Role.viewer)
+    )
+    assert status.json()["status"] == "applied"
+    assert status.json()["accepted_count"] == 1
