@@ -176,7 +176,20 @@ async def _on_stale_data(request: Request, exc: Exception) -> Response:
     )
 
 
+# PostgreSQL's "this text cannot be stored" (e.g. a NUL character in a query parameter).
+_UNSTORABLE_TEXT = {"22021", "22P05"}
+
+
 async def _on_database_unavailable(request: Request, exc: Exception) -> Response:
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if sqlstate in _UNSTORABLE_TEXT:
+        return problem(
+            request,
+            422,
+            "invalid_text",
+            "Invalid text",
+            "The request contains characters that cannot be stored or searched (such as NUL).",
+        )
     if isinstance(exc, DBAPIError) and not exc.connection_invalidated:
         return await _on_unexpected(request, exc)
     logger.warning("database unavailable", error=str(exc))

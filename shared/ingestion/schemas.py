@@ -2,10 +2,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, field_validator
 
 from shared.ingestion.models import BatchStatus
-from shared.schemas import Name, RequestModel, ResponseModel
+from shared.schemas import Name, RequestModel, ResponseModel, contains_nul
 
 MAX_POINTS = 10_000
 ChannelKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
@@ -49,6 +49,13 @@ class IngestBatchIn(BaseModel):
         "ts (with offset) or date (a day in the campaign's timezone), value, and mode: set "
         "(the bucket's value, replacing) or increment (added). Hourly buckets.",
     )
+
+    @field_validator("points", mode="after")
+    @classmethod
+    def _no_nul_characters(cls, points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if contains_nul(points):  # JSONB cannot store U+0000
+            raise ValueError("must not contain NUL (\\u0000) characters")
+        return points
 
 
 class IngestAccepted(ResponseModel):

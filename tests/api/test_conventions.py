@@ -241,3 +241,11 @@ async def test_logs_are_json_lines_carrying_the_request_id(client, tenant, capsy
     assert access[-1]["route"] == "/v1/members"
     assert access[-1]["status"] == 200
     assert access[-1]["workspace_id"] == str(tenant.workspace_id)
+
+
+async def test_nul_characters_are_refused_not_crashing(client, tenant: Tenant):
+    body = {"name": "Li\u0000Na", "email": "li@example.com"}
+    response = await client.post("/v1/members", json=body, headers=tenant.auth())
+    assert fields_of(assert_problem(response, 422)) == {"body.name"}
+    search = await client.get("/v1/members", params={"q": "a\u0000"}, headers=tenant.auth())
+    assert_problem(search, 422, "invalid_text")

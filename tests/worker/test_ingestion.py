@@ -216,6 +216,8 @@ async def test_envelope_errors(client, tenant, session):
     text_body = b"points=1"
     wrong_type = signed(secret, text_body) | {"content-type": "text/plain"}
     assert_problem(await client.post(url, content=text_body, headers=wrong_type), 415)
+    nul = json.dumps({"points": [{"campaign": "a\u0000"}]}).encode()
+    assert_problem(await client.post(url, content=nul, headers=signed(secret, nul)), 422)
     too_many = json.dumps({"points": [{}] * 10_001}).encode()
     assert_problem(await client.post(url, content=too_many, headers=signed(secret, too_many)), 422)
 
