@@ -1,5 +1,6 @@
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, field_validator
@@ -153,3 +154,60 @@ class CampaignChannelsIn(RequestModel):
     )
 
     channel_keys: list[ChannelKey] = Field(max_length=50)
+
+
+class SeriesPointOut(ResponseModel):
+    period: datetime = Field(description="Start of the hour (UTC) or of the local day/week/month")
+    value: Decimal | None = Field(description="null when it cannot be computed (x / 0)")
+
+
+class SeriesOut(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "metric": "ctr",
+                    "granularity": "day",
+                    "total": [{"period": "2024-06-09T16:00:00Z", "value": "0.021"}],
+                    "channels": {
+                        "social_feed": [{"period": "2024-06-09T16:00:00Z", "value": "0.021"}]
+                    },
+                }
+            ]
+        }
+    )
+
+    metric: str
+    granularity: str
+    total: list[SeriesPointOut]
+    channels: dict[str, list[SeriesPointOut]]
+
+
+class GoalProgressOut(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "goal_id": "01a2010c-c015-761b-9bc5-6ac427b850dc",
+                    "metric_key": "new_users",
+                    "target_kind": "absolute",
+                    "target_value": "200000.0000",
+                    "baseline_value": None,
+                    "actual": "180000",
+                    "lift_percent": None,
+                    "achievement_rate": "90.00",
+                    "expected_to_date": "200000.00",
+                }
+            ]
+        }
+    )
+
+    goal_id: uuid.UUID
+    metric_key: str
+    target_kind: str
+    target_value: Decimal | None
+    baseline_value: Decimal | None
+    actual: Decimal | None
+    lift_percent: Decimal | None
+    achievement_rate: Decimal | None = Field(description="% of target; 100 = reached")
+    expected_to_date: Decimal | None = Field(description="Cumulative goals: target x days gone")

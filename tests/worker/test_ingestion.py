@@ -2,16 +2,24 @@
 
 import json
 import uuid
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from sqlalchemy import func, select, update
 
 from shared import jobs
-from shared.campaigns.models import Campaign, CampaignStatus
+from shared.campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    Direction,
+    Goal,
+    GoalType,
+    TargetKind,
+)
 from shared.db import unit_of_work
 from shared.ingestion.models import IngestBatch, MetricPoint
 from shared.integrations import signing
@@ -252,3 +260,90 @@ async def test_lost_jobs_are_requeued_by_the_sweeper(client, tenant, session, ru
     )
     assert status.json()["status"] == "applied"
     assert status.json()["accepted_count"] == 1
+
+
+async def test_the_brief_daily_report_reads_back_with_rates_from_their_parts(
+    client, tenant: Tenant, session, run_worker
+):
+    ctx = await setup(client, tenant, session)
+    cid = ctx["campaign"]["id"]
+    campaign_row = await session.get(Campaign, uuid.UUID(cid))
+    assert campaign_row is not None
+    session.add(
+        Goal(
+            workspace_id=campaign_row.workspace_id,
+            campaign_id=uuid.UUID(cid),
+            goal_type=GoalType.user_growth,
+            metric_key="new_users",
+            target_kind=TargetKind.absolute,
+            target_value=Decimal(200),
+            direction=Direction.higher_is_better,
+        )
+    )
+    await session.commit()
+    day = (utcnow() - timedelta(days=2)).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    report = {  # the brief's daily channel report, as counts
+        "social_feed": {
+            "impressions": 50_000,
+            "clicks": 1_050,
+            "conversions": 37,
+            "new_users": 175,
+            "gmv": 35_000,
+        },
+        "offline_store": {
+            "impressions": 2_000,
+            "conversions": 160,
+            "new_users": 160,
+            "gmv": 32_000,
+        },
+    }
+    points = [
+        {
+            "campaign": "CMP-2026-0042",
+            "channel": channel,
+            "metric": metric,
+            "date": day.isoformat(),
+            "value": value,
+        }
+        for channel, figures_ in report.items()
+        for metric, value in figures_.items()
+    ]
+    body = json.dumps({"points": points}).encode()
+    url = f"/v1/ingest/{ctx['integration']['id']}"
+    assert (
+        await client.post(url, content=body, headers=signed(ctx["integration"]["secret"], body))
+    ).status_code == 202
+    await run_worker()
+
+    series = (
+        await client.get(
+            f"/v1/campaigns/{cid}/series",
+            params={"metric": "ctr", "granularity": "day"},
+            headers=tenant.auth(Role.viewer),
+        )
+    ).json()
+    local_midnight = datetime.combine(day, time(0), tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert len(series["total"]) == 1
+    assert datetime.fromisoformat(series["total"][0]["period"]) == local_midnight
+    # All channels together: 1,050 clicks over 52,000 impressions, not the mean of rates.
+    assert Decimal(series["total"][0]["value"]) == Decimal(1050) / Decimal(52000)
+    assert Decimal(series["channels"]["social_feed"][0]["value"]) == Decimal("0.021")
+    assert series["channels"]["offline_store"][0]["value"] is None  # no clicks counted there
+
+    gmv = (
+        await client.get(
+            f"/v1/campaigns/{cid}/series", params={"metric": "gmv"}, headers=tenant.auth()
+        )
+    ).json()
+    assert Decimal(gmv["total"][0]["value"]) == 67_000
+    unknown = await client.get(
+        f"/v1/campaigns/{cid}/series", params={"metric": "likes"}, headers=tenant.auth()
+    )
+    assert_problem(unknown, 422)
+
+    progress = (
+        await client.get(f"/v1/campaigns/{cid}/goals/progress", headers=tenant.auth())
+    ).json()
+    assert len(progress) == 1
+    assert Decimal(progress[0]["actual"]) == 335
+    assert progress[0]["achievement_rate"] == "167.50"

@@ -1,26 +1,32 @@
 """Signed metric batches from integrations, their status, and the channels they name."""
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import ValidationError
 
 from services.api.deps import DbSession, Editor, Pagination, Viewer
 from services.api.problems import HttpProblem, problem_responses
 from services.api.routers.campaigns import ChangeableCampaign, ReadableCampaign
 from shared.errors import FieldError, Invalid
-from shared.ingestion import service
+from shared.ingestion import progress, series, service
 from shared.ingestion.schemas import (
     CampaignChannelsIn,
     ChannelCreate,
     ChannelOut,
+    GoalProgressOut,
     IngestAccepted,
     IngestBatchIn,
     IngestBatchOut,
+    SeriesOut,
 )
+from shared.ingestion.series import Granularity
 from shared.integrations.service import verify_delivery
+from shared.metrics import service as metrics
 from shared.pagination import Page, page_of
+from shared.tasks.service import campaign_today
 from shared.timeutil import utcnow
 
 router = APIRouter(tags=["ingestion"])
@@ -161,3 +167,61 @@ async def set_campaign_channels(
         session, campaign=campaign, keys=body.channel_keys
     )
     return [ChannelOut.model_validate(c) for c in channels]
+
+
+@router.get(
+    "/v1/campaigns/{campaign_id}/series",
+    summary="A metric over time: total and per channel; derived metrics from their parts",
+    response_model=SeriesOut,
+    responses=problem_responses(404, 422),
+)
+async def get_series(
+    campaign: ReadableCampaign,
+    session: DbSession,
+    metric: Annotated[str, Query(max_length=64, description="A key of the dictionary")],
+    granularity: Annotated[Granularity, Query()] = "day",
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: Annotated[datetime | None, Query(description="Exclusive")] = None,
+    channel: Annotated[str | None, Query(max_length=64)] = None,
+) -> SeriesOut:
+    dictionary = await metrics.dictionary(session, workspace_id=campaign.workspace_id)
+    result = await series.read_series(
+        session,
+        campaign=campaign,
+        dictionary=dictionary,
+        metric_key=metric,
+        granularity=granularity,
+        start=from_,
+        end=to,
+        channel=channel,
+    )
+    return SeriesOut.model_validate(result, from_attributes=True)
+
+
+@router.get(
+    "/v1/campaigns/{campaign_id}/goals/progress",
+    summary="Each goal: actual, achievement rate, expected to date",
+    response_model=list[GoalProgressOut],
+    responses=problem_responses(404, 422),
+)
+async def get_goal_progress(
+    campaign: ReadableCampaign, session: DbSession
+) -> list[GoalProgressOut]:
+    dictionary = await metrics.dictionary(session, workspace_id=campaign.workspace_id)
+    today = campaign_today(campaign, utcnow())
+    return [
+        GoalProgressOut(
+            goal_id=p.goal.id,
+            metric_key=p.goal.metric_key,
+            target_kind=p.goal.target_kind,
+            target_value=p.goal.target_value,
+            baseline_value=p.goal.baseline_value,
+            actual=p.actual,
+            lift_percent=p.lift_percent,
+            achievement_rate=p.achievement_rate,
+            expected_to_date=p.expected_to_date,
+        )
+        for p in await progress.goal_progress(
+            session, campaign=campaign, dictionary=dictionary, today=today
+        )
+    ]
