@@ -41,7 +41,16 @@ def install(app: FastAPI) -> None:
                 for status, response in responses.items():
                     if status[0] in "45":
                         response["content"] = _problem_content()
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        schema.setdefault("components", {}).setdefault("securitySchemes", {})[
+            "StandardWebhooks"
+        ] = {
+            "type": "apiKey",
+            "in": "header",
+            "name": "webhook-signature",
+            "description": "Integrations sign each delivery (Standard Webhooks 1.0): "
+            "webhook-id, webhook-timestamp and webhook-signature headers.",
+        }
+        components = schema["components"].setdefault("schemas", {})
         for unused in ("HTTPValidationError", "ValidationError"):
             components.pop(unused, None)
         app.openapi_schema = schema

@@ -117,6 +117,13 @@ async def test_worker_beats_while_running_and_forgets_on_exit(
     assert after.status_code == 503  # the worker left: its heartbeat went with it
 
 
-def test_registry_lists_the_housekeeping_job_and_its_cron():
-    assert [f.__name__ for f in FUNCTIONS] == ["prune_idempotency_keys"]
-    assert [c.name for c in CRON_JOBS] == ["cron:prune_idempotency_keys"]
+def test_registry_lists_every_job_and_cron():
+    assert [f.__name__ for f in FUNCTIONS] == [
+        "prune_idempotency_keys",
+        "apply_ingest_batch",
+        "requeue_stuck_batches",
+    ]
+    assert [c.name for c in CRON_JOBS] == [
+        "cron:prune_idempotency_keys",
+        "cron:requeue_stuck_batches",
+    ]

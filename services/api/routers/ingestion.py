@@ -49,10 +49,11 @@ SIGNED = {
     status_code=status.HTTP_202_ACCEPTED,
     response_model=IngestAccepted,
     openapi_extra={
+        "security": [{"StandardWebhooks": []}],
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": IngestBatchIn.model_json_schema()}},
-        }
+        },
     },
     responses=problem_responses(400, 401, 404, 413, 415, 422),
 )
