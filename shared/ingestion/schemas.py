@@ -1,4 +1,5 @@
 import uuid
+from datetime import date as date_type
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -211,3 +212,37 @@ class GoalProgressOut(ResponseModel):
     lift_percent: Decimal | None
     achievement_rate: Decimal | None = Field(description="% of target; 100 = reached")
     expected_to_date: Decimal | None = Field(description="Cumulative goals: target x days gone")
+
+
+class DailyReportRow(ResponseModel):
+    channel: str | None = Field(description="null for the campaign's total")
+    figures: dict[str, Decimal | None]
+
+
+class DailyReportOut(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "date": "2024-06-10",
+                    "metrics": ["impressions", "ctr", "conversion_rate", "new_users", "gmv"],
+                    "rows": [
+                        {
+                            "channel": "social_feed",
+                            "figures": {
+                                "impressions": "50000",
+                                "ctr": "0.021",
+                                "conversion_rate": "0.0352",
+                                "new_users": "175",
+                                "gmv": "35000",
+                            },
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    date: date_type
+    metrics: list[str]
+    rows: list[DailyReportRow]

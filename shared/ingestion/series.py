@@ -139,25 +139,57 @@ async def read_series(
     return Series(metric_key, granularity, total, dict(channels))
 
 
-async def campaign_totals(
-    session: AsyncSession, *, campaign: Campaign, dictionary: dict[str, Metric], keys: set[str]
-) -> dict[str, Decimal | None]:
-    """Each metric over the whole campaign, all channels: for goal progress."""
+async def window_totals(
+    session: AsyncSession,
+    *,
+    campaign: Campaign,
+    dictionary: dict[str, Metric],
+    keys: set[str],
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> dict[str | None, dict[str, Decimal | None]]:
+    """Each metric over [start, end): for all channels (key None) and per channel key."""
     base_keys: set[str] = set()
     for key in keys:
         if key in dictionary:
             base_keys |= _base_keys(key, dictionary)
-    base: dict[str, Decimal | None] = {}
+    base: dict[str | None, dict[str, Decimal | None]] = defaultdict(dict)
     for kind in {dictionary[k].aggregation for k in base_keys}:
         wanted = [k for k in base_keys if dictionary[k].aggregation == kind]
-        rows = await session.execute(
-            select(MetricPoint.metric_key, _aggregate(kind, MetricPoint.value))
-            .where(
-                MetricPoint.workspace_id == campaign.workspace_id,
-                MetricPoint.campaign_id == campaign.id,
-                MetricPoint.metric_key.in_(wanted),
+        for per_channel in (False, True):
+            columns: list[Any] = [MetricPoint.metric_key]
+            if per_channel:
+                columns.append(Channel.key)
+            query = (
+                select(*columns, _aggregate(kind, MetricPoint.value))
+                .join(Channel, Channel.id == MetricPoint.channel_id)
+                .where(
+                    MetricPoint.workspace_id == campaign.workspace_id,
+                    MetricPoint.campaign_id == campaign.id,
+                    MetricPoint.metric_key.in_(wanted),
+                )
+                .group_by(*columns)
             )
-            .group_by(MetricPoint.metric_key)
-        )
-        base |= {str(key): value for key, value in rows.all()}
-    return {key: evaluate(key, dictionary, base) if key in dictionary else None for key in keys}
+            if start is not None:
+                query = query.where(MetricPoint.bucket >= start)
+            if end is not None:
+                query = query.where(MetricPoint.bucket < end)
+            for row in (await session.execute(query)).all():
+                channel = row[1] if per_channel else None
+                base[channel][row[0]] = row[-1]
+    everything: dict[str | None, dict[str, Decimal | None]] = {None: {}}
+    everything.update(base)
+    return {
+        channel: {
+            key: evaluate(key, dictionary, values) if key in dictionary else None for key in keys
+        }
+        for channel, values in everything.items()
+    }
+
+
+async def campaign_totals(
+    session: AsyncSession, *, campaign: Campaign, dictionary: dict[str, Metric], keys: set[str]
+) -> dict[str, Decimal | None]:
+    """Each metric over the whole campaign, all channels: for goal progress."""
+    totals = await window_totals(session, campaign=campaign, dictionary=dictionary, keys=keys)
+    return totals[None]

@@ -1,8 +1,9 @@
 """Signed metric batches from integrations, their status, and the channels they name."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import ValidationError
@@ -16,6 +17,8 @@ from shared.ingestion.schemas import (
     CampaignChannelsIn,
     ChannelCreate,
     ChannelOut,
+    DailyReportOut,
+    DailyReportRow,
     GoalProgressOut,
     IngestAccepted,
     IngestBatchIn,
@@ -226,3 +229,36 @@ async def get_goal_progress(
             session, campaign=campaign, dictionary=dictionary, today=today
         )
     ]
+
+
+DAILY_REPORT_METRICS = ("impressions", "ctr", "conversion_rate", "new_users", "gmv")
+
+
+@router.get(
+    "/v1/campaigns/{campaign_id}/daily-report",
+    summary="The daily channel report: one row per channel and the total, for a local day",
+    description="Rates are computed from their parts for each row (CTR = clicks / "
+    "impressions, conversion = conversions / clicks).",
+    response_model=DailyReportOut,
+    responses=problem_responses(404, 422),
+)
+async def get_daily_report(
+    campaign: ReadableCampaign,
+    session: DbSession,
+    day: Annotated[date, Query(alias="date", description="A day in the campaign's timezone")],
+) -> DailyReportOut:
+    dictionary = await metrics.dictionary(session, workspace_id=campaign.workspace_id)
+    keys = [k for k in DAILY_REPORT_METRICS if k in dictionary]
+    zone = ZoneInfo(campaign.timezone)
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    totals = await series.window_totals(
+        session, campaign=campaign, dictionary=dictionary, keys=set(keys), start=start, end=end
+    )
+    attached = [c.key for c in await service.campaign_channels(session, campaign)]
+    names = sorted(set(attached) | {c for c in totals if c is not None})
+    rows = [
+        DailyReportRow(channel=name, figures={k: totals.get(name, {}).get(k) for k in keys})
+        for name in [*names, None]
+    ]
+    return DailyReportOut(date=day, metrics=keys, rows=rows)
