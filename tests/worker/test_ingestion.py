@@ -21,6 +21,7 @@ from shared.campaigns.models import (
     TargetKind,
 )
 from shared.db import unit_of_work
+from shared.ingestion import apply
 from shared.ingestion.models import IngestBatch, MetricPoint
 from shared.integrations import signing
 from shared.timeutil import utcnow
@@ -347,3 +348,47 @@ async def test_the_brief_daily_report_reads_back_with_rates_from_their_parts(
     assert len(progress) == 1
     assert Decimal(progress[0]["actual"]) == 335
     assert progress[0]["achievement_rate"] == "167.50"
+
+
+async def test_a_worker_dying_mid_batch_leaves_it_to_be_applied_once(
+    client, tenant: Tenant, session, run_worker, runtime
+):
+    ctx = await setup(client, tenant, session)
+    hour = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    body = json.dumps(
+        {
+            "points": [
+                {
+                    "campaign": "CMP-2026-0042",
+                    "channel": "social_feed",
+                    "metric": "clicks",
+                    "ts": hour.isoformat(),
+                    "value": 7,
+                    "mode": "increment",
+                },
+            ]
+        }
+    ).encode()
+    url = f"/v1/ingest/{ctx['integration']['id']}"
+    accepted = await client.post(
+        url, content=body, headers=signed(ctx["integration"]["secret"], body)
+    )
+    batch_id = uuid.UUID(accepted.json()["batch_id"])
+
+    class WorkerDied(Exception):
+        pass
+
+    async def die_after_applying() -> None:
+        async with unit_of_work(runtime.sessionmaker, runtime.job_queue) as work:
+            outcome = await apply.apply_batch(work, batch_id=batch_id, now=utcnow())
+            assert outcome.applied
+            raise WorkerDied  # before the commit: as if the process was killed here
+
+    with pytest.raises(WorkerDied):
+        await die_after_applying()
+    assert await figures(session, ctx["campaign"]["id"]) == {}
+    await run_worker()  # the queued job runs on another worker
+    await run_worker()
+    assert await figures(session, ctx["campaign"]["id"]) == {
+        ("clicks", hour.isoformat()): Decimal("7.000000"),
+    }
