@@ -42,15 +42,16 @@ class BatchStatus(StrEnum):
 
 
 class IngestBatch(Base, WorkspaceScoped):
-    """A signed delivery, stored as received before anything is applied.
+    """A signed delivery (or a manual entry), stored as received before anything is applied.
 
-    (integration, webhook-id) is unique: a delivery sent twice is stored once.
+    (integration, webhook-id) is unique: a delivery sent twice is stored once. Manual
+    entries have no integration.
     """
 
     __tablename__ = "ingest_batches"
     __table_args__ = (UniqueConstraint("integration_id", "webhook_id"),)
 
-    integration_id: Mapped[uuid.UUID] = mapped_column(
+    integration_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("integrations.id", ondelete="CASCADE"), index=True
     )
     webhook_id: Mapped[str] = mapped_column(String(255))

@@ -105,7 +105,7 @@ class IngestBatchOut(ResponseModel):
     )
 
     id: uuid.UUID
-    integration_id: uuid.UUID
+    integration_id: uuid.UUID | None = Field(description="null for a manual entry")
     webhook_id: str
     status: BatchStatus
     point_count: int

@@ -133,3 +133,39 @@ async def set_campaign_channels(
         )
     await session.flush()
     return sorted(channels, key=lambda c: c.key)
+
+
+async def enter_points(
+    session: AsyncSession,
+    *,
+    campaign: Campaign,
+    points: list[dict[str, Any]],
+    partial: bool,
+    now: Any,
+) -> IngestBatch:
+    """People's own figures, applied at once. Any bad point refuses the whole entry (422,
+    per point) unless `partial`, when the good points apply and the bad are reported."""
+    from shared.ingestion import apply  # noqa: PLC0415 - the worker's path, used in-request
+
+    named = [p | {"campaign": str(campaign.id)} for p in points]
+    batch = IngestBatch(
+        workspace_id=campaign.workspace_id,
+        integration_id=None,
+        webhook_id=f"manual:{new_id()}",
+        status=BatchStatus.received,
+        points=named,
+        point_count=len(named),
+    )
+    session.add(batch)
+    await session.flush()
+    outcome = await apply.apply_batch(session, batch_id=batch.id, now=now)
+    if outcome.rejected and not partial:
+        raise Invalid(
+            f"{len(outcome.rejected)} of {len(points)} points cannot apply; nothing was "
+            "entered (send partial=true to enter the others).",
+            [
+                FieldError(f"points.{r['index']}", r["reason"], code="rejected_point")
+                for r in outcome.rejected
+            ],
+        )
+    return batch

@@ -392,3 +392,30 @@ async def test_a_worker_dying_mid_batch_leaves_it_to_be_applied_once(
     assert await figures(session, ctx["campaign"]["id"]) == {
         ("clicks", hour.isoformat()): Decimal("7.000000"),
     }
+
+
+async def test_figures_entered_by_hand(client, tenant: Tenant, session):
+    ctx = await setup(client, tenant, session)
+    cid = ctx["campaign"]["id"]
+    url = f"/v1/campaigns/{cid}/metric-points"
+    hour = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
+    points = [
+        {"channel": "offline_store", "metric": "visitors", "ts": hour.isoformat(), "value": 500},
+        {"channel": "offline_store", "metric": "visitors", "ts": hour.isoformat(), "value": "x"},
+    ]
+    refused = await client.post(url, json={"points": points}, headers=tenant.auth(Role.editor))
+    problem = assert_problem(refused, 422)
+    assert [e["field"] for e in problem["errors"]] == ["points.1"]
+    assert await figures(session, cid) == {}  # nothing entered
+
+    partial = await client.post(
+        url, params={"partial": "true"}, json={"points": points}, headers=tenant.auth(Role.editor)
+    )
+    assert partial.status_code == 201, partial.text
+    assert partial.json()["status"] == "applied"
+    assert partial.json()["accepted_count"] == 1
+    assert partial.json()["integration_id"] is None
+    assert [r["index"] for r in partial.json()["rejected"]] == [1]
+    assert await figures(session, cid) == {("visitors", hour.isoformat()): Decimal("500.000000")}
+    viewer = await client.post(url, json={"points": points[:1]}, headers=tenant.auth(Role.viewer))
+    assert_problem(viewer, 403)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import ValidationError
 
-from services.api.deps import DbSession, Editor, Pagination, Viewer
+from services.api.deps import DbSession, Editor, Idempotent, Pagination, Viewer
 from services.api.problems import HttpProblem, problem_responses
 from services.api.routers.campaigns import ChangeableCampaign, ReadableCampaign
 from shared.errors import FieldError, Invalid
@@ -262,3 +262,26 @@ async def get_daily_report(
         for name in [*names, None]
     ]
     return DailyReportOut(date=day, metrics=keys, rows=rows)
+
+
+@router.post(
+    "/v1/campaigns/{campaign_id}/metric-points",
+    summary="Enter figures by hand (the same point format as ingestion, without campaign)",
+    description="Applied at once. Any point that cannot apply refuses the whole entry with a "
+    "422 naming each (`points.3`), unless `partial=true`: then the others apply and the "
+    "rejected ones are listed in the answer.",
+    status_code=status.HTTP_201_CREATED,
+    response_model=IngestBatchOut,
+    dependencies=[Idempotent],
+    responses=problem_responses(404, 409, 415, 422),
+)
+async def enter_metric_points(
+    body: IngestBatchIn,
+    campaign: ChangeableCampaign,
+    session: DbSession,
+    partial: Annotated[bool, Query(description="Apply the good points, report the bad")] = False,
+) -> IngestBatchOut:
+    batch = await service.enter_points(
+        session, campaign=campaign, points=body.points, partial=partial, now=utcnow()
+    )
+    return IngestBatchOut.model_validate(batch)

@@ -1,8 +1,8 @@
 """channels ingestion metric points
 
-Revision ID: 15a8b423f037
+Revision ID: 4b38d7f3ff6a
 Revises: dc1acbdbad8b
-Create Date: 2026-11-22 03:57:44.953225
+Create Date: 2026-11-22 04:14:07.813776
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "15a8b423f037"
+revision: str = "4b38d7f3ff6a"
 down_revision: str | Sequence[str] | None = "dc1acbdbad8b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -51,7 +51,7 @@ def upgrade() -> None:
     op.create_index(op.f("ix_channels_workspace_id"), "channels", ["workspace_id"], unique=False)
     op.create_table(
         "ingest_batches",
-        sa.Column("integration_id", sa.Uuid(), nullable=False),
+        sa.Column("integration_id", sa.Uuid(), nullable=True),
         sa.Column("webhook_id", sa.String(length=255), nullable=False),
         sa.Column(
             "status",
