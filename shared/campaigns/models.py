@@ -4,6 +4,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -112,6 +113,10 @@ class Campaign(Base, WorkspaceScoped):
     archived_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+
+    def local_date(self, now: datetime) -> date:
+        """The day it is for this campaign: its days are those of its own timezone."""
+        return now.astimezone(ZoneInfo(self.timezone)).date()
 
 
 class CampaignItem(Base, WorkspaceScoped):

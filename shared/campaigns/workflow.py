@@ -1,7 +1,6 @@
 """Moving a campaign through its life: submission, decisions, registration, and the rest."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,7 +60,7 @@ async def decide(
     elif outcome.round_closed:
         lifecycle.transition(campaign, "approve", now)
         if campaign.registration_number is None:
-            year = now.astimezone(ZoneInfo(campaign.timezone)).year
+            year = campaign.local_date(now).year
             campaign.registration_number = await registration.next_number(
                 session, workspace_id=campaign.workspace_id, year=year
             )

@@ -91,8 +91,10 @@ async def apply_batch(session: AsyncSession, *, batch_id: uuid.UUID, now: dateti
     batch = await session.scalar(
         select(IngestBatch).where(IngestBatch.id == batch_id).with_for_update()
     )
-    if batch is None or batch.status == BatchStatus.applied:
-        return Outcome(False, batch.accepted_count or 0 if batch else 0, [])
+    if batch is None:
+        return Outcome(False, 0, [])
+    if batch.status == BatchStatus.applied:  # a second run of the job: nothing to do
+        return Outcome(False, batch.accepted_count or 0, [])
     workspace_id = batch.workspace_id
 
     parsed: list[Point | str] = []

@@ -83,6 +83,56 @@ def evaluate(
     return formulas.evaluate(expression, inputs)
 
 
+async def _aggregates(
+    session: AsyncSession,
+    *,
+    campaign: Campaign,
+    dictionary: dict[str, Metric],
+    keys: set[str],
+    period: Any = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    channel: str | None = None,
+) -> dict[tuple[str | None, datetime | None], dict[str, Decimal | None]]:
+    """The base inputs of `keys`, aggregated per (channel or None for all, period or None).
+
+    One query per aggregation kind among the inputs (usually one: sum) and grouping.
+    """
+    base_keys: set[str] = set()
+    for key in keys:
+        base_keys |= _base_keys(key, dictionary)
+    result: dict[tuple[str | None, datetime | None], dict[str, Decimal | None]] = defaultdict(dict)
+    for kind in {dictionary[k].aggregation for k in base_keys}:
+        wanted = [k for k in base_keys if dictionary[k].aggregation == kind]
+        for per_channel in (False, True):
+            groups: list[Any] = [MetricPoint.metric_key]
+            groups += [period.label("period")] if period is not None else []
+            groups += [Channel.key.label("channel")] if per_channel else []
+            query = (
+                select(*groups, _aggregate(kind, MetricPoint.value).label("value"))
+                .join(Channel, Channel.id == MetricPoint.channel_id)
+                .where(
+                    MetricPoint.workspace_id == campaign.workspace_id,
+                    MetricPoint.campaign_id == campaign.id,
+                    MetricPoint.metric_key.in_(wanted),
+                )
+                .group_by(*groups)
+            )
+            if start is not None:
+                query = query.where(MetricPoint.bucket >= start)
+            if end is not None:
+                query = query.where(MetricPoint.bucket < end)
+            if channel is not None:
+                query = query.where(Channel.key == channel)
+            for row in (await session.execute(query)).mappings():
+                group = (
+                    row["channel"] if per_channel else None,
+                    row["period"] if period is not None else None,
+                )
+                result[group][row["metric_key"]] = row["value"]
+    return result
+
+
 async def read_series(
     session: AsyncSession,
     *,
@@ -99,41 +149,20 @@ async def read_series(
             "Unknown metric.",
             [FieldError("metric", f"'{metric_key}' is not in the dictionary", location="query")],
         )
-    keys = _base_keys(metric_key, dictionary)
-    period = _period(granularity, campaign.timezone).label("period")
-    # One query per aggregation kind among the inputs (usually one: sum).
-    by_period: dict[tuple[str | None, datetime], dict[str, Decimal | None]] = defaultdict(dict)
-    for kind in {dictionary[k].aggregation for k in keys}:
-        wanted = [k for k in keys if dictionary[k].aggregation == kind]
-        for per_channel in (False, True):
-            columns = [period, MetricPoint.metric_key]
-            if per_channel:
-                columns.append(Channel.key.label("channel"))
-            query = (
-                select(*columns, _aggregate(kind, MetricPoint.value).label("value"))
-                .join(Channel, Channel.id == MetricPoint.channel_id)
-                .where(
-                    MetricPoint.workspace_id == campaign.workspace_id,
-                    MetricPoint.campaign_id == campaign.id,
-                    MetricPoint.metric_key.in_(wanted),
-                )
-                .group_by(*columns)
-            )
-            if start is not None:
-                query = query.where(MetricPoint.bucket >= start)
-            if end is not None:
-                query = query.where(MetricPoint.bucket < end)
-            if channel is not None:
-                query = query.where(Channel.key == channel)
-            for row in (await session.execute(query)).mappings():
-                name = row["channel"] if per_channel else None
-                by_period[(name, row["period"])][row["metric_key"]] = row["value"]
-
+    inputs = await _aggregates(
+        session,
+        campaign=campaign,
+        dictionary=dictionary,
+        keys={metric_key},
+        period=_period(granularity, campaign.timezone),
+        start=start,
+        end=end,
+        channel=channel,
+    )
     total: list[SeriesPoint] = []
     channels: dict[str, list[SeriesPoint]] = defaultdict(list)
-    for (name, moment), base in sorted(
-        by_period.items(), key=lambda item: (item[0][0] or "", item[0][1])
-    ):
+    for (name, moment), base in sorted(inputs.items(), key=lambda i: (i[0][0] or "", i[0][1])):
+        assert moment is not None
         point = SeriesPoint(moment, evaluate(metric_key, dictionary, base))
         (total if name is None else channels[name]).append(point)
     return Series(metric_key, granularity, total, dict(channels))
@@ -149,41 +178,15 @@ async def window_totals(
     end: datetime | None = None,
 ) -> dict[str | None, dict[str, Decimal | None]]:
     """Each metric over [start, end): for all channels (key None) and per channel key."""
-    base_keys: set[str] = set()
-    for key in keys:
-        if key in dictionary:
-            base_keys |= _base_keys(key, dictionary)
-    base: dict[str | None, dict[str, Decimal | None]] = defaultdict(dict)
-    for kind in {dictionary[k].aggregation for k in base_keys}:
-        wanted = [k for k in base_keys if dictionary[k].aggregation == kind]
-        for per_channel in (False, True):
-            columns: list[Any] = [MetricPoint.metric_key]
-            if per_channel:
-                columns.append(Channel.key)
-            query = (
-                select(*columns, _aggregate(kind, MetricPoint.value))
-                .join(Channel, Channel.id == MetricPoint.channel_id)
-                .where(
-                    MetricPoint.workspace_id == campaign.workspace_id,
-                    MetricPoint.campaign_id == campaign.id,
-                    MetricPoint.metric_key.in_(wanted),
-                )
-                .group_by(*columns)
-            )
-            if start is not None:
-                query = query.where(MetricPoint.bucket >= start)
-            if end is not None:
-                query = query.where(MetricPoint.bucket < end)
-            for row in (await session.execute(query)).all():
-                channel = row[1] if per_channel else None
-                base[channel][row[0]] = row[-1]
-    everything: dict[str | None, dict[str, Decimal | None]] = {None: {}}
-    everything.update(base)
+    known = {k for k in keys if k in dictionary}
+    inputs = await _aggregates(
+        session, campaign=campaign, dictionary=dictionary, keys=known, start=start, end=end
+    )
+    per_channel: dict[str | None, dict[str, Decimal | None]] = {None: {}}
+    per_channel.update({name: base for (name, _), base in inputs.items()})
     return {
-        channel: {
-            key: evaluate(key, dictionary, values) if key in dictionary else None for key in keys
-        }
-        for channel, values in everything.items()
+        name: {key: evaluate(key, dictionary, base) if key in known else None for key in keys}
+        for name, base in per_channel.items()
     }
 
 

@@ -8,6 +8,7 @@ average of ratios. Division by zero, or a missing input, gives None, not an erro
 import re
 from dataclasses import dataclass
 from decimal import Decimal, DivisionByZero, InvalidOperation
+from functools import lru_cache
 from typing import Union
 
 _TOKEN = re.compile(r"\s*(?:(?P<number>\d+(?:\.\d+)?)|(?P<key>[a-z][a-z0-9_]*)|(?P<op>[-+*/()]))")
@@ -108,6 +109,7 @@ class _Parser:
         raise FormulaError(f"unexpected '{value}'", position)
 
 
+@lru_cache(maxsize=4096)  # expressions are immutable; series evaluate them per period
 def parse(text: str) -> Expr:
     parser = _Parser(text)
     node = parser.expression()

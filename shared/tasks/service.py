@@ -6,7 +6,6 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Enum, String, delete, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,13 +20,9 @@ from shared.tasks import schedule as cpm
 from shared.tasks.models import Task, TaskDependency, TaskLevel, TaskStatus
 from shared.tenancy import in_workspace
 from shared.versioning import apply_changes, check_version
-from shared.workspaces.service import unknown_members
+from shared.workspaces.service import member_field_errors, unknown_members
 
 FINISHED = frozenset({TaskStatus.done, TaskStatus.cancelled})
-
-
-def campaign_today(campaign: Campaign, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(campaign.timezone)).date()
 
 
 @dataclass
@@ -217,13 +212,10 @@ async def _references(session: AsyncSession, campaign: Campaign, tasks: list[Tas
 def _reference_errors(
     graph: Graph, task: Task, refs: References, prefix: str = ""
 ) -> list[FieldError]:
-    errors = [
-        FieldError(
-            f"{prefix}{name}", f"No member {value} in this workspace.", code="unknown_member"
-        )
-        for name, value in (("owner_id", task.owner_id), ("approver_id", task.approver_id))
-        if value in refs.unknown_members
-    ]
+    errors = member_field_errors(
+        {f"{prefix}owner_id": task.owner_id, f"{prefix}approver_id": task.approver_id},
+        refs.unknown_members,
+    )
     if task.level == TaskLevel.task and task.owner_id is None:
         errors.append(
             FieldError(f"{prefix}owner_id", "A task needs exactly one responsible owner (R1).")
@@ -458,7 +450,7 @@ async def update_task(
     graph = await load_graph(session, campaign)
     predecessors = changes.pop("predecessors", None)
     force_reason = changes.pop("force_reason", None)
-    today = campaign_today(campaign, now)
+    today = campaign.local_date(now)
 
     new_end = changes.get("planned_end", task.planned_end)
     postponed = task.planned_end is not None and new_end is not None and new_end > task.planned_end

@@ -8,7 +8,7 @@ from typing import Any
 from shared.campaigns.models import Campaign
 from shared.tasks import schedule as cpm
 from shared.tasks.models import Task, TaskDependency, TaskStatus
-from shared.tasks.service import FINISHED, Graph, campaign_today
+from shared.tasks.service import FINISHED, Graph
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def _rollups(graph: Graph) -> dict[uuid.UUID, Rollup]:
 def derive(
     campaign: Campaign, graph: Graph, plan: cpm.Schedule, now: datetime
 ) -> dict[uuid.UUID, Derived]:
-    today = campaign_today(campaign, now)
+    today = campaign.local_date(now)
     rollups = _rollups(graph)
     critical = set(plan.critical_path) | {i for i, t in plan.timings.items() if t.critical}
     derived = {}

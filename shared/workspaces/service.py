@@ -169,6 +169,13 @@ async def check_member_fields(
     unknown = await unknown_members(
         session, workspace_id=workspace_id, member_ids=list(fields.values())
     )
+    return member_field_errors(fields, unknown)
+
+
+def member_field_errors(
+    fields: dict[str, uuid.UUID | None], unknown: Collection[uuid.UUID]
+) -> list[FieldError]:
+    """For checks that looked the members up already (a whole batch at once)."""
     return [
         FieldError(name, f"No member {value} in this workspace.", code="unknown_member")
         for name, value in fields.items()

@@ -29,7 +29,6 @@ from shared.ingestion.series import Granularity
 from shared.integrations.service import verify_delivery
 from shared.metrics import service as metrics
 from shared.pagination import Page, page_of
-from shared.tasks.service import campaign_today
 from shared.timeutil import utcnow
 
 router = APIRouter(tags=["ingestion"])
@@ -212,7 +211,7 @@ async def get_goal_progress(
     campaign: ReadableCampaign, session: DbSession
 ) -> list[GoalProgressOut]:
     dictionary = await metrics.dictionary(session, workspace_id=campaign.workspace_id)
-    today = campaign_today(campaign, utcnow())
+    today = campaign.local_date(utcnow())
     return [
         GoalProgressOut(
             goal_id=p.goal.id,

@@ -222,7 +222,7 @@ async def get_schedule(
     # Thousands of rows cost a few hundred ms to compute; they only change with the plan,
     # so the finished JSON is kept in Redis under a fingerprint of everything it shows.
     fingerprint = await service.schedule_fingerprint(
-        session, campaign, service.campaign_today(campaign, utcnow())
+        session, campaign, campaign.local_date(utcnow())
     )
     key = (
         f"{runtime.settings.redis_prefix}:schedule:"
