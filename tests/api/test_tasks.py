@@ -492,3 +492,25 @@ async def test_a_draft_with_a_breakdown_can_still_be_deleted(client, tenant, peo
     deleted = await client.delete(f"/v1/campaigns/{cid}", headers=tenant.auth(Role.editor))
     assert deleted.status_code == 204
     assert_problem(await client.get(f"/v1/tasks/{module['id']}", headers=tenant.auth()), 404)
+
+
+async def test_times_without_an_offset_are_refused_not_crashing(client, tenant, people):
+    cid, _ = await create_breakdown(client, tenant, people)
+    naive = await client.get(
+        f"/v1/campaigns/{cid}/activity",
+        params={"since": "2024-06-01T00:00:00"},
+        headers=tenant.auth(),
+    )
+    assert fields_of(assert_problem(naive, 422)) == {"query.since"}
+    aware = await client.get(
+        f"/v1/campaigns/{cid}/activity",
+        params={"since": "2024-06-01T00:00:00+08:00"},
+        headers=tenant.auth(),
+    )
+    assert aware.status_code == 200
+    series = await client.get(
+        f"/v1/campaigns/{cid}/series",
+        params={"metric": "clicks", "from": "2024-06-01T00:00:00"},
+        headers=tenant.auth(),
+    )
+    assert fields_of(assert_problem(series, 422)) == {"query.from"}

@@ -1,10 +1,10 @@
 """The execution log: one timeline per campaign and per task, and free stand-up entries."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from pydantic import AwareDatetime
 
 from services.api.deps import DbSession, Editor, Idempotent, Pagination, Viewer
 from services.api.problems import problem_responses
@@ -35,8 +35,8 @@ async def list_activity(
     action: EntryAction | None = None,
     kind: NoteKind | None = None,
     actor_member_id: uuid.UUID | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: AwareDatetime | None = None,  # with an offset: "the 10th" differs per zone
+    until: AwareDatetime | None = None,
 ) -> Page[ActivityEntryOut]:
     filters = ActivityFilters(entity_type, task_id, action, kind, actor_member_id, since, until)
     results = await service.list_entries(session, campaign=campaign, filters=filters, page=page)

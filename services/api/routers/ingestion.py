@@ -6,7 +6,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
-from pydantic import ValidationError
+from pydantic import AwareDatetime, ValidationError
 
 from services.api.deps import DbSession, Editor, Idempotent, Pagination, Viewer
 from services.api.problems import HttpProblem, problem_responses
@@ -183,8 +183,10 @@ async def get_series(
     session: DbSession,
     metric: Annotated[str, Query(max_length=64, description="A key of the dictionary")],
     granularity: Annotated[Granularity, Query()] = "day",
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: Annotated[datetime | None, Query(description="Exclusive")] = None,
+    from_: Annotated[
+        AwareDatetime | None, Query(alias="from", description="With an offset")
+    ] = None,
+    to: Annotated[AwareDatetime | None, Query(description="Exclusive, with an offset")] = None,
     channel: Annotated[str | None, Query(max_length=64)] = None,
 ) -> SeriesOut:
     dictionary = await metrics.dictionary(session, workspace_id=campaign.workspace_id)
