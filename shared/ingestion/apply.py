@@ -93,7 +93,7 @@ async def apply_batch(session: AsyncSession, *, batch_id: uuid.UUID, now: dateti
     )
     if batch is None:
         return Outcome(False, 0, [])
-    if batch.status == BatchStatus.applied:  # a second run of the job: nothing to do
+    if batch.status != BatchStatus.received:  # a second run of the job: nothing to do
         return Outcome(False, batch.accepted_count or 0, [])
     workspace_id = batch.workspace_id
 
@@ -161,7 +161,7 @@ async def apply_batch(session: AsyncSession, *, batch_id: uuid.UUID, now: dateti
         buckets[key] = (value, Decimal(0)) if point.mode == "set" else (absolute, added + value)
 
     await _write(session, workspace_id, buckets)
-    batch.status = BatchStatus.applied
+    batch.status = BatchStatus.of_outcome(len(batch.points), len(rejected))
     batch.accepted_count = len(batch.points) - len(rejected)
     batch.rejected = rejected
     batch.applied_at = now

@@ -38,7 +38,15 @@ class CampaignChannel(Base, WorkspaceScoped):
 
 class BatchStatus(StrEnum):
     received = "received"  # stored, waiting for the worker
-    applied = "applied"
+    applied = "applied"  # every point applied
+    partially_applied = "partially_applied"  # some points rejected, the rest applied
+    failed = "failed"  # no point could apply
+
+    @classmethod
+    def of_outcome(cls, points: int, rejected: int) -> "BatchStatus":
+        if rejected == 0:
+            return cls.applied
+        return cls.failed if rejected == points else cls.partially_applied
 
 
 class IngestBatch(Base, WorkspaceScoped):

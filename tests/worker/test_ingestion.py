@@ -168,8 +168,8 @@ async def test_a_batch_goes_from_webhook_to_hourly_figures_exactly_once(
 
     worker = await run_worker()
     assert worker.jobs_failed == 0
-    status = (await client.get(f"/v1/ingest-batches/{batch_id}", headers=tenant.auth())).json()
-    assert status["status"] == "applied"
+    status = (await client.get(f"/v1/ingest/batches/{batch_id}", headers=tenant.auth())).json()
+    assert status["status"] == "partially_applied"
     assert status["accepted_count"] == 2
     reasons = {r["index"]: r["reason"] for r in status["rejected"]}
     assert set(reasons) == {2, 3, 4, 5, 6, 7}
@@ -257,7 +257,7 @@ async def test_lost_jobs_are_requeued_by_the_sweeper(client, tenant, session, ru
         jobs.enqueue(work, "requeue_stuck_batches")
     await run_worker()  # the sweep re-queues, the same burst applies it
     status = await client.get(
-        f"/v1/ingest-batches/{accepted.json()['batch_id']}", headers=tenant.auth(Role.viewer)
+        f"/v1/ingest/batches/{accepted.json()['batch_id']}", headers=tenant.auth(Role.viewer)
     )
     assert status.json()["status"] == "applied"
     assert status.json()["accepted_count"] == 1
@@ -412,10 +412,58 @@ async def test_figures_entered_by_hand(client, tenant: Tenant, session):
         url, params={"partial": "true"}, json={"points": points}, headers=tenant.auth(Role.editor)
     )
     assert partial.status_code == 201, partial.text
-    assert partial.json()["status"] == "applied"
+    assert partial.json()["status"] == "partially_applied"
     assert partial.json()["accepted_count"] == 1
     assert partial.json()["integration_id"] is None
     assert [r["index"] for r in partial.json()["rejected"]] == [1]
     assert await figures(session, cid) == {("visitors", hour.isoformat()): Decimal("500.000000")}
     viewer = await client.post(url, json={"points": points[:1]}, headers=tenant.auth(Role.viewer))
     assert_problem(viewer, 403)
+
+
+async def test_final_figures_after_completion_are_taken_inside_the_late_data_window(
+    client, tenant: Tenant, session, run_worker
+):
+    ctx = await setup(client, tenant, session)
+    url = f"/v1/ingest/{ctx['integration']['id']}"
+    last_hour = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(days=1)
+
+    async def send(status: CampaignStatus, completed_ago: timedelta | None) -> dict[str, Any]:
+        completed_at = utcnow() - completed_ago if completed_ago is not None else None
+        await session.execute(
+            update(Campaign)
+            .where(Campaign.id == uuid.UUID(ctx["campaign"]["id"]))
+            .values(status=status, completed_at=completed_at)
+        )
+        await session.commit()
+        point = {
+            "campaign": "CMP-2026-0042",
+            "channel": "social_feed",
+            "metric": "gmv",
+            "ts": last_hour.isoformat(),
+            "value": 900,
+        }
+        body = json.dumps({"points": [point]}).encode()
+        sent = await client.post(
+            url, content=body, headers=signed(ctx["integration"]["secret"], body)
+        )
+        await run_worker()
+        batch = await client.get(
+            f"/v1/ingest/batches/{sent.json()['batch_id']}", headers=tenant.auth()
+        )
+        return batch.json()
+
+    closed_yesterday = await send(CampaignStatus.completed, timedelta(hours=20))
+    assert closed_yesterday["status"] == "applied"
+    assert await figures(session, ctx["campaign"]["id"]) == {
+        ("gmv", last_hour.isoformat()): Decimal("900.000000")
+    }
+
+    closed_long_ago = await send(CampaignStatus.completed, timedelta(days=31))
+    assert closed_long_ago["status"] == "failed"
+    assert closed_long_ago["accepted_count"] == 0
+    assert "completed, not receiving data" in closed_long_ago["rejected"][0]["reason"]
+
+    archived = await send(CampaignStatus.archived, timedelta(days=2))
+    assert archived["status"] == "failed"
+    assert "archived" in archived["rejected"][0]["reason"]

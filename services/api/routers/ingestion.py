@@ -45,7 +45,7 @@ SIGNED = {
     summary="Push a signed batch of metric points (Standard Webhooks)",
     description="Verified, stored as received and queued; the worker applies it (all "
     "accepted points in one transaction, exactly once) and rejects bad points one by one "
-    "(see GET /v1/ingest-batches/{id}). The same webhook-id again answers with the first "
+    "(see GET /v1/ingest/batches/{id}). The same webhook-id again answers with the first "
     "batch id and stores nothing. No API key: the signature is the credential. "
     + "; ".join(f"`{k}`: {v}" for k, v in SIGNED.items()),
     status_code=status.HTTP_202_ACCEPTED,
@@ -105,7 +105,7 @@ async def ingest(
 
 
 @router.get(
-    "/v1/ingest-batches/{batch_id}",
+    "/v1/ingest/batches/{batch_id}",
     summary="A batch: applied? which points were rejected, and why",
     response_model=IngestBatchOut,
     responses=problem_responses(404, 422),
