@@ -16,22 +16,21 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError, model_validator
-from sqlalchemy import or_, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.campaigns.models import Campaign, CampaignStatus
-from shared.ids import new_id
 from shared.ingestion.models import (
     BatchStatus,
     CampaignChannel,
     Channel,
     IngestBatch,
-    MetricPoint,
 )
 from shared.metrics.models import Metric
 
 LATE_WINDOW = timedelta(days=30)
+Key = tuple[uuid.UUID, uuid.UUID, str, datetime]  # campaign, channel, metric, hour
+DayKey = tuple[uuid.UUID, str, uuid.UUID, dt.date]  # campaign, metric, channel, local day
 
 
 class Point(BaseModel):
@@ -138,7 +137,7 @@ async def apply_batch(session: AsyncSession, *, batch_id: uuid.UUID, now: dateti
 
     rejected: list[dict[str, Any]] = []
     # Per bucket, in batch order: the last `set` (if any) and the increments after it.
-    buckets: dict[tuple[uuid.UUID, uuid.UUID, str, datetime], tuple[Decimal | None, Decimal]] = {}
+    buckets: dict[Key, tuple[Decimal | None, Decimal]] = {}
     oldest = now - LATE_WINDOW
     for index, point in enumerate(parsed):
         reason = _check(point, by_name, channels, attached, metrics, now)
@@ -160,7 +159,8 @@ async def apply_batch(session: AsyncSession, *, batch_id: uuid.UUID, now: dateti
         absolute, added = buckets.get(key, (None, Decimal(0)))
         buckets[key] = (value, Decimal(0)) if point.mode == "set" else (absolute, added + value)
 
-    await _write(session, workspace_id, buckets)
+    zones = {c.id: ZoneInfo(c.timezone) for c in campaigns}
+    await _write(session, workspace_id, buckets, zones)
     batch.status = BatchStatus.of_outcome(len(batch.points), len(rejected))
     batch.accepted_count = len(batch.points) - len(rejected)
     batch.rejected = rejected
@@ -202,42 +202,107 @@ def _check(
     return None
 
 
+# Every statement takes its rows in key order, so that concurrent batches lock in the
+# same order and cannot deadlock. The day rows are locked first: a batch that recomputes
+# a day after another batch's commit then sees that batch's points (READ COMMITTED gives
+# each statement a fresh snapshot), and no day total is computed from a stale view.
+LOCK_DAYS = text(
+    """
+    INSERT INTO metric_days AS d (campaign_id, metric_key, channel_id, day, workspace_id,
+                                  total, samples, maximum, last_value, last_bucket)
+    SELECT k.campaign_id, k.metric_key, k.channel_id, k.day, :workspace_id, 0, 0, 0, 0, k.starts
+    FROM unnest(CAST(:campaigns AS uuid[]), CAST(:metrics AS text[]),
+                CAST(:channels AS uuid[]), CAST(:days AS date[]), CAST(:starts AS timestamptz[]))
+         AS k(campaign_id, metric_key, channel_id, day, starts)
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (campaign_id, metric_key, channel_id, day) DO UPDATE SET samples = d.samples
+    """
+)
+WRITE_POINTS = """
+    INSERT INTO metric_points AS p (campaign_id, metric_key, channel_id, bucket, workspace_id,
+                                    value, updated_at)
+    SELECT k.campaign_id, k.metric_key, k.channel_id, k.bucket, :workspace_id, k.value, now()
+    FROM unnest(CAST(:campaigns AS uuid[]), CAST(:metrics AS text[]),
+                CAST(:channels AS uuid[]), CAST(:buckets AS timestamptz[]),
+                CAST(:values AS numeric[]))
+         AS k(campaign_id, metric_key, channel_id, bucket, value)
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (campaign_id, metric_key, channel_id, bucket) DO UPDATE
+    SET value = {value}, updated_at = now()
+    """
+REPLACE_POINTS = text(WRITE_POINTS.format(value="excluded.value"))
+ADD_TO_POINTS = text(WRITE_POINTS.format(value="p.value + excluded.value"))
+RECOMPUTE_DAYS = text(
+    """
+    UPDATE metric_days d
+    SET total = a.total, samples = a.samples, maximum = a.maximum,
+        last_value = a.last_value, last_bucket = a.last_bucket
+    FROM (
+        SELECT k.campaign_id, k.metric_key, k.channel_id, k.day,
+               sum(p.value) AS total, count(*) AS samples, max(p.value) AS maximum,
+               (array_agg(p.value ORDER BY p.bucket DESC))[1] AS last_value,
+               max(p.bucket) AS last_bucket
+        FROM unnest(CAST(:campaigns AS uuid[]), CAST(:metrics AS text[]),
+                    CAST(:channels AS uuid[]), CAST(:days AS date[]),
+                    CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[]))
+             AS k(campaign_id, metric_key, channel_id, day, starts, ends)
+        JOIN metric_points p
+          ON p.campaign_id = k.campaign_id AND p.metric_key = k.metric_key
+         AND p.channel_id = k.channel_id AND p.bucket >= k.starts AND p.bucket < k.ends
+        GROUP BY 1, 2, 3, 4
+    ) a
+    WHERE d.campaign_id = a.campaign_id AND d.metric_key = a.metric_key
+      AND d.channel_id = a.channel_id AND d.day = a.day
+    """
+)
+
+
+def _local_day(bucket: datetime, zone: ZoneInfo) -> tuple[dt.date, datetime, datetime]:
+    """The campaign-local day holding `bucket`, and its start and end instants."""
+    day = bucket.astimezone(zone).date()
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    return day, start, end
+
+
 async def _write(
     session: AsyncSession,
     workspace_id: uuid.UUID,
-    buckets: dict[tuple[uuid.UUID, uuid.UUID, str, datetime], tuple[Decimal | None, Decimal]],
+    buckets: dict[Key, tuple[Decimal | None, Decimal]],
+    zones: dict[uuid.UUID, ZoneInfo],
 ) -> None:
-    def row(key: tuple[uuid.UUID, uuid.UUID, str, datetime], value: Decimal) -> dict[str, Any]:
-        campaign_id, channel_id, metric_key, bucket = key
-        return {
-            "id": new_id(),
-            "workspace_id": workspace_id,
-            "campaign_id": campaign_id,
-            "channel_id": channel_id,
-            "metric_key": metric_key,
-            "bucket": bucket,
-            "value": value,
-            "version": 1,
-        }
+    """Write the points and keep their days' rollups, in this transaction."""
+    if not buckets:
+        return
+    days: dict[DayKey, tuple[datetime, datetime]] = {}
+    for campaign_id, channel_id, metric_key, bucket in buckets:
+        day, start, end = _local_day(bucket, zones[campaign_id])
+        days[(campaign_id, metric_key, channel_id, day)] = (start, end)
+    day_columns = {
+        "campaigns": [k[0] for k in days],
+        "metrics": [k[1] for k in days],
+        "channels": [k[2] for k in days],
+        "days": [k[3] for k in days],
+        "starts": [start for start, _ in days.values()],
+    }
+    await session.execute(LOCK_DAYS, {"workspace_id": workspace_id, **day_columns})
 
-    replaced = [
-        row(k, absolute + added) for k, (absolute, added) in buckets.items() if absolute is not None
-    ]
-    increased = [row(k, added) for k, (absolute, added) in buckets.items() if absolute is None]
-    target = ["campaign_id", "channel_id", "metric_key", "bucket"]
-    if replaced:
-        statement = insert(MetricPoint)
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=target, set_={"value": statement.excluded.value}
-            ),
-            replaced,
-        )
-    if increased:
-        statement = insert(MetricPoint)
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=target, set_={"value": MetricPoint.value + statement.excluded.value}
-            ),
-            increased,
-        )
+    for statement, rows in (
+        (REPLACE_POINTS, [(k, a + d) for k, (a, d) in buckets.items() if a is not None]),
+        (ADD_TO_POINTS, [(k, d) for k, (a, d) in buckets.items() if a is None]),
+    ):
+        if rows:
+            await session.execute(
+                statement,
+                {
+                    "workspace_id": workspace_id,
+                    "campaigns": [k[0] for k, _ in rows],
+                    "channels": [k[1] for k, _ in rows],
+                    "metrics": [k[2] for k, _ in rows],
+                    "buckets": [k[3] for k, _ in rows],
+                    "values": [value for _, value in rows],
+                },
+            )
+    await session.execute(
+        RECOMPUTE_DAYS, {**day_columns, "ends": [end for _, end in days.values()]}
+    )

@@ -1,12 +1,21 @@
 """Channels, received batches and the hourly figures they add up to."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -71,18 +80,51 @@ class IngestBatch(Base, WorkspaceScoped):
     applied_at: Mapped[datetime | None]
 
 
-class MetricPoint(Base, WorkspaceScoped):
-    """One metric of one campaign on one channel for one hour (UTC hour start)."""
+class MetricPoint(Base):
+    """One metric of one campaign on one channel for one hour (UTC hour start).
+
+    The busiest table: its key is the natural one, ordered for the reads (a campaign's
+    metric across channels and time), and it carries no other index, because every index
+    is paid for on each applied point. `workspace_id` and `channel_id` are unindexed on
+    purpose: only deleting a workspace or a channel would scan by them.
+    """
 
     __tablename__ = "metric_points"
-    __table_args__ = (UniqueConstraint("campaign_id", "channel_id", "metric_key", "bucket"),)
 
     campaign_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
     )
+    metric_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     channel_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("channels.id", ondelete="RESTRICT"), index=True
+        ForeignKey("channels.id", ondelete="RESTRICT"), primary_key=True
     )
-    metric_key: Mapped[str] = mapped_column(String(64))
-    bucket: Mapped[datetime]
+    bucket: Mapped[datetime] = mapped_column(primary_key=True)
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     value: Mapped[Decimal] = mapped_column(Numeric(24, 6))
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class MetricDay(Base):
+    """The rollup of a metric's hourly points to one of the campaign's local days.
+
+    Kept by the worker in the transaction that writes the points, so that day, week and
+    month reads and totals touch one row per day instead of 24. It holds what every
+    aggregation needs: sum and count (sum, average), the maximum, and the latest value.
+    """
+
+    __tablename__ = "metric_days"
+
+    campaign_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    metric_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("channels.id", ondelete="RESTRICT"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    total: Mapped[Decimal] = mapped_column(Numeric(24, 6))
+    samples: Mapped[int] = mapped_column(Integer)
+    maximum: Mapped[Decimal] = mapped_column(Numeric(24, 6))
+    last_value: Mapped[Decimal] = mapped_column(Numeric(24, 6))
+    last_bucket: Mapped[datetime]

@@ -7,16 +7,18 @@ never as an average of ratios. Days, weeks and months are the campaign's local o
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import DateTime, cast, func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.campaigns.models import Campaign
 from shared.errors import FieldError, Invalid
-from shared.ingestion.models import Channel, MetricPoint
+from shared.ingestion.models import Channel, MetricDay, MetricPoint
 from shared.metrics import formula as formulas
 from shared.metrics.models import Aggregation, Metric
 
@@ -37,23 +39,57 @@ class Series:
     channels: dict[str, list[SeriesPoint]]
 
 
-def _aggregate(kind: Aggregation, column: Any) -> Any:
+def _hourly(kind: Aggregation) -> tuple[Any, Any]:
+    """(a combinable figure, the number of hourly values behind it) from the points."""
+    value = MetricPoint.value
+    figure: Any
     if kind == Aggregation.max:
-        return func.max(column)
+        figure = func.max(value)
+    elif kind == Aggregation.last:
+        figure = func.array_agg(aggregate_order_by(value, MetricPoint.bucket.desc()))[1]
+    else:  # sum, and the numerator of an average
+        figure = func.sum(value)
+    return figure, func.count()
+
+
+def _daily(kind: Aggregation) -> tuple[Any, Any]:
+    """The same from the day rollups."""
+    figure: Any
+    if kind == Aggregation.max:
+        figure = func.max(MetricDay.maximum)
+    elif kind == Aggregation.last:
+        latest_first = aggregate_order_by(MetricDay.last_value, MetricDay.last_bucket.desc())
+        figure = func.array_agg(latest_first)[1]
+    else:
+        figure = func.sum(MetricDay.total)
+    return figure, func.sum(MetricDay.samples)
+
+
+def _combine(kind: Aggregation, parts: list[tuple[Decimal, int]]) -> Decimal:
+    """Channels' figures into one: sums add, maxima take the largest, averages weigh by
+    the values behind them, and the latest values (a gauge such as followers) add up."""
+    if kind == Aggregation.max:
+        return max(figure for figure, _ in parts)
     if kind == Aggregation.average:
-        return func.avg(column)
-    if kind == Aggregation.last:
-        return literal_column(
-            "(array_agg(metric_points.value ORDER BY metric_points.bucket DESC))[1]"
-        )
-    return func.sum(column)
+        return sum((f for f, _ in parts), Decimal(0)) / sum(n for _, n in parts)
+    return sum((figure for figure, _ in parts), Decimal(0))
 
 
-def _period(granularity: Granularity, zone: str) -> Any:
+def _hourly_period(granularity: Granularity, zone: str) -> Any:
     if granularity == "hour":
         return func.date_trunc("hour", MetricPoint.bucket)
     local = func.timezone(zone, MetricPoint.bucket)  # a local wall-clock timestamp
     return func.timezone(zone, func.date_trunc(granularity, local))  # back to an instant
+
+
+def _daily_period(granularity: Granularity, zone: str) -> Any:
+    local = func.date_trunc(granularity, cast(MetricDay.day, DateTime))
+    return func.timezone(zone, local)
+
+
+def _local_midnight(moment: datetime | None, zone: ZoneInfo) -> bool:
+    local = moment.astimezone(zone) if moment is not None else None
+    return local is None or local.time() == time(0)
 
 
 def _base_keys(
@@ -89,48 +125,67 @@ async def _aggregates(
     campaign: Campaign,
     dictionary: dict[str, Metric],
     keys: set[str],
-    period: Any = None,
+    granularity: Granularity | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
     channel: str | None = None,
 ) -> dict[tuple[str | None, datetime | None], dict[str, Decimal | None]]:
     """The base inputs of `keys`, aggregated per (channel or None for all, period or None).
 
-    One query per aggregation kind among the inputs (usually one: sum) and grouping.
+    Whole local days are read from the daily rollups; hours, and windows that cut a day,
+    from the hourly points. One query per aggregation kind among the inputs (usually
+    one: sum) and grouping.
     """
     base_keys: set[str] = set()
     for key in keys:
         base_keys |= _base_keys(key, dictionary)
-    result: dict[tuple[str | None, datetime | None], dict[str, Decimal | None]] = defaultdict(dict)
+    zone = ZoneInfo(campaign.timezone)
+    by_day = granularity != "hour" and _local_midnight(start, zone) and _local_midnight(end, zone)
+    table: Any = MetricDay if by_day else MetricPoint
+    period_of, aggregate = (_daily_period, _daily) if by_day else (_hourly_period, _hourly)
+    # (metric, channel, period) -> (figure, values behind it); totals are combined here
+    # rather than queried again, so each aggregation kind costs one query.
+    parts: dict[tuple[str, str, datetime | None], tuple[Decimal, int]] = {}
     for kind in {dictionary[k].aggregation for k in base_keys}:
-        wanted = [k for k in base_keys if dictionary[k].aggregation == kind]
-        for per_channel in (False, True):
-            groups: list[Any] = [MetricPoint.metric_key]
-            groups += [period.label("period")] if period is not None else []
-            groups += [Channel.key.label("channel")] if per_channel else []
-            query = (
-                select(*groups, _aggregate(kind, MetricPoint.value).label("value"))
-                .join(Channel, Channel.id == MetricPoint.channel_id)
-                .where(
-                    MetricPoint.workspace_id == campaign.workspace_id,
-                    MetricPoint.campaign_id == campaign.id,
-                    MetricPoint.metric_key.in_(wanted),
-                )
-                .group_by(*groups)
+        groups: list[Any] = [table.metric_key, Channel.key.label("channel")]
+        if granularity is not None:
+            groups.append(period_of(granularity, campaign.timezone).label("period"))
+        figure, samples = aggregate(kind)
+        query = (
+            select(*groups, figure.label("figure"), samples.label("samples"))
+            .join(Channel, Channel.id == table.channel_id)
+            .where(
+                table.workspace_id == campaign.workspace_id,
+                table.campaign_id == campaign.id,
+                table.metric_key.in_([k for k in base_keys if dictionary[k].aggregation == kind]),
             )
+            .group_by(*groups)
+        )
+        if by_day:
+            if start is not None:
+                query = query.where(MetricDay.day >= start.astimezone(zone).date())
+            if end is not None:
+                query = query.where(MetricDay.day < end.astimezone(zone).date())
+        else:
             if start is not None:
                 query = query.where(MetricPoint.bucket >= start)
             if end is not None:
                 query = query.where(MetricPoint.bucket < end)
-            if channel is not None:
-                query = query.where(Channel.key == channel)
-            for row in (await session.execute(query)).mappings():
-                group = (
-                    row["channel"] if per_channel else None,
-                    row["period"] if period is not None else None,
-                )
-                result[group][row["metric_key"]] = row["value"]
-    return result
+        if channel is not None:
+            query = query.where(Channel.key == channel)
+        for row in await session.execute(query):
+            period = row.period if granularity is not None else None
+            parts[(row.metric_key, row.channel, period)] = (row.figure, int(row.samples))
+
+    grouped: dict[tuple[str | None, datetime | None], dict[str, list[tuple[Decimal, int]]]]
+    grouped = defaultdict(lambda: defaultdict(list))
+    for (key, channel_key, period), part in parts.items():
+        grouped[(channel_key, period)][key].append(part)
+        grouped[(None, period)][key].append(part)
+    return {
+        group: {key: _combine(dictionary[key].aggregation, found) for key, found in by_key.items()}
+        for group, by_key in grouped.items()
+    }
 
 
 async def read_series(
@@ -154,7 +209,7 @@ async def read_series(
         campaign=campaign,
         dictionary=dictionary,
         keys={metric_key},
-        period=_period(granularity, campaign.timezone),
+        granularity=granularity,
         start=start,
         end=end,
         channel=channel,
