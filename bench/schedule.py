@@ -11,20 +11,17 @@ import asyncio
 import os
 import random
 import statistics
-import tempfile
 import time
 import uuid
 from datetime import date, timedelta
-from pathlib import Path
 
 import httpx
 from redis import Redis
 from sqlalchemy import insert
 
-from shared import migrate
+from bench.servers import servers
 from shared.campaigns.models import Campaign, CampaignKind, CampaignStatus
 from shared.db import create_engine
-from shared.embedded import ChildServer, EmbeddedPostgres, EmbeddedRedis, free_port
 from shared.ids import new_id
 from shared.tasks import schedule as cpm
 from shared.tasks.models import Task, TaskDependency, TaskLevel, TaskStatus
@@ -148,49 +145,34 @@ def main() -> None:
     )
     report("critical path method alone", samples)
 
-    with tempfile.TemporaryDirectory(prefix="campaignops-bench-") as tmp:
-        servers: list[ChildServer] = []
-        database_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
-        try:
-            if not database_url:
-                postgres = EmbeddedPostgres(Path(tmp) / "postgres", free_port())
-                servers.append(postgres)
-                database_url = postgres.start(f"bench_{uuid.uuid4().hex[:8]}")
-            if not redis_url:
-                redis = EmbeddedRedis(Path(tmp) / "redis", free_port(), durable=False)
-                servers.append(redis)
-                redis_url = redis.start()
-            migrate.upgrade(database_url)
-            token, campaign_id = asyncio.run(seed(database_url, nodes, edges))
-            env = {
-                "DATABASE_URL": database_url,
-                "REDIS_URL": redis_url,
-                "LOG_LEVEL": "WARNING",
-                "RATE_LIMIT_PER_MINUTE": "0",
-            }
-            with live_api(env) as base:
-                url = f"{base}/v1/campaigns/{campaign_id}/schedule"
-                headers = {"Authorization": f"Bearer {token}"}
-                cache = Redis.from_url(redis_url)
-                cold, warm = [], []
-                with httpx.Client(headers=headers, timeout=30) as client:
-                    client.get(url).raise_for_status()  # warm-up
-                    for _ in range(args.runs):
-                        for key in cache.scan_iter("campaignops:schedule:*"):
-                            cache.delete(key)  # as after a change to the plan
-                        started = time.perf_counter()
-                        response = client.get(url)
-                        cold.append((time.perf_counter() - started) * 1000)
-                        response.raise_for_status()
-                        started = time.perf_counter()
-                        client.get(url).raise_for_status()
-                        warm.append((time.perf_counter() - started) * 1000)
-                rows = len(response.json()["rows"])
-            report(f"GET .../schedule, computed ({rows} rows)", cold)
-            report(f"GET .../schedule, unchanged plan ({rows} rows)", warm)
-        finally:
-            for server in reversed(servers):
-                server.stop()
+    with servers("schedule") as (database_url, redis_url):
+        token, campaign_id = asyncio.run(seed(database_url, nodes, edges))
+        env = {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "LOG_LEVEL": "WARNING",
+            "RATE_LIMIT_PER_MINUTE": "0",
+        }
+        with live_api(env) as base:
+            url = f"{base}/v1/campaigns/{campaign_id}/schedule"
+            headers = {"Authorization": f"Bearer {token}"}
+            cache = Redis.from_url(redis_url)
+            cold, warm = [], []
+            with httpx.Client(headers=headers, timeout=30) as client:
+                client.get(url).raise_for_status()  # warm-up
+                for _ in range(args.runs):
+                    for key in cache.scan_iter("campaignops:schedule:*"):
+                        cache.delete(key)  # as after a change to the plan
+                    started = time.perf_counter()
+                    response = client.get(url)
+                    cold.append((time.perf_counter() - started) * 1000)
+                    response.raise_for_status()
+                    started = time.perf_counter()
+                    client.get(url).raise_for_status()
+                    warm.append((time.perf_counter() - started) * 1000)
+            rows = len(response.json()["rows"])
+        report(f"GET .../schedule, computed ({rows} rows)", cold)
+        report(f"GET .../schedule, unchanged plan ({rows} rows)", warm)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from services.api.routers import (
     ingestion,
     integrations,
     members,
+    metric_import,
     tasks,
     workspace,
 )
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         metrics=app.state.request_metrics,
         max_body_bytes=settings.max_body_bytes,
         larger_bodies={"/v1/ingest/": settings.max_ingest_bytes},
+        body_rules=(metric_import.CSV_BODY,),
     )
     if settings.cors_origins:
         app.add_middleware(
@@ -121,6 +123,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         metric_dictionary,
         integrations,
         ingestion,
+        metric_import,
         campaigns,
         campaign_plan,
         approvals,

@@ -1,10 +1,13 @@
 """Pure ASGI middleware: request context and guards, then the per-request transaction."""
 
+import re
 import time
+from dataclasses import dataclass
 
 import structlog
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.api.context import (
@@ -34,6 +37,26 @@ def _is_json(content_type: str) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class BodyRule:
+    """A route that takes another body than JSON, with its own size limit.
+
+    The guards run before routing, so the rule names the route by its path template.
+    """
+
+    path: re.Pattern[str]
+    media_types: frozenset[str]
+    max_bytes: int
+
+    @classmethod
+    def for_route(cls, template: str, media_types: set[str], max_bytes: int) -> "BodyRule":
+        pattern, _, _ = compile_path(template)
+        return cls(pattern, frozenset(media_types), max_bytes)
+
+    def accepts(self, content_type: str) -> bool:
+        return content_type.split(";", 1)[0].strip().lower() in self.media_types
+
+
 class RequestContextMiddleware:
     """Request id, access log and metrics for every request; refuses bodies we will not read.
 
@@ -48,11 +71,13 @@ class RequestContextMiddleware:
         metrics: RequestMetrics,
         max_body_bytes: int,
         larger_bodies: dict[str, int] | None = None,
+        body_rules: tuple[BodyRule, ...] = (),
     ) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
         self.larger_bodies = larger_bodies or {}  # path prefix -> limit
+        self.body_rules = body_rules  # routes taking non-JSON bodies (they take no JSON)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -107,17 +132,28 @@ class RequestContextMiddleware:
                 f"The body may be at most {limit} bytes.",
             )
         has_body = (length is not None and length != "0") or "transfer-encoding" in headers
-        if has_body and not _is_json(headers.get("content-type", "")):
+        content_type = headers.get("content-type", "")
+        rule = self._rule(scope)
+        accepted = rule.accepts(content_type) if rule else _is_json(content_type)
+        if has_body and not accepted:
+            wanted = " or ".join(sorted(rule.media_types)) if rule else "application/json"
             return self._problem(
                 scope,
                 415,
                 "unsupported_media_type",
                 "Unsupported media type",
-                "Send the body as application/json.",
+                f"Send the body as {wanted}.",
             )
         return None
 
+    def _rule(self, scope: Scope) -> BodyRule | None:
+        path: str = scope["path"]
+        return next((rule for rule in self.body_rules if rule.path.match(path)), None)
+
     def _limit(self, scope: Scope) -> int:
+        rule = self._rule(scope)
+        if rule is not None:
+            return rule.max_bytes
         path: str = scope["path"]
         return next(
             (size for prefix, size in self.larger_bodies.items() if path.startswith(prefix)),

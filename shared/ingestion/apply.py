@@ -7,15 +7,21 @@ Points that cannot apply are rejected one by one with a reason; the rest apply.
 
 import contextlib
 import datetime as dt
-import math
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 from sqlalchemy import or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,26 +70,20 @@ def _reason(error: ValidationError) -> str:
     return f"invalid {where}: {first['msg']}"
 
 
+LARGEST = Decimal(10) ** 18  # NUMERIC(24, 6) holds 18 digits before the point
+
+
 def _number(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    if not number.is_finite() or (isinstance(value, float) and not math.isfinite(value)):
-        return None
-    return number
-
-
-def _bucket(point: Point, zone: ZoneInfo) -> datetime:
-    """The UTC start of the point's hour; a date means that day's midnight, local time."""
-    if point.ts is not None:
-        moment = point.ts.astimezone(UTC)
+    if type(value) is int:
+        number = Decimal(value)
+    elif isinstance(value, float | str) and not isinstance(value, bool):
+        try:
+            number = Decimal(value if isinstance(value, str) else repr(value))
+        except InvalidOperation:
+            return None
     else:
-        assert point.date is not None
-        moment = datetime.combine(point.date, time(0), tzinfo=zone).astimezone(UTC)
-    return moment.replace(minute=0, second=0, microsecond=0)
+        return None
+    return number if number.is_finite() and abs(number) < LARGEST else None
 
 
 async def apply_batch(session: AsyncSession, *, batch_id: uuid.UUID, now: datetime) -> Outcome:
@@ -96,13 +96,10 @@ async def apply_batch(session: AsyncSession, *, batch_id: uuid.UUID, now: dateti
         return Outcome(False, batch.accepted_count or 0, [])
     workspace_id = batch.workspace_id
 
-    parsed: list[Point | str] = []
-    for raw in batch.points:
-        try:
-            parsed.append(Point.model_validate(raw))
-        except ValidationError as exc:
-            parsed.append(_reason(exc))
-    names = {p.campaign for p in parsed if isinstance(p, Point)}
+    points: list[Any] = batch.points
+    names = {
+        p["campaign"] for p in points if isinstance(p, dict) and isinstance(p.get("campaign"), str)
+    }
     ids = set()
     for name in names:
         with contextlib.suppress(ValueError):  # a registration number, not an id
@@ -115,91 +112,161 @@ async def apply_batch(session: AsyncSession, *, batch_id: uuid.UUID, now: dateti
             )
         )
     ).all()
-    by_name = {str(c.id): c for c in campaigns} | {
-        c.registration_number: c for c in campaigns if c.registration_number
-    }
-    channels = {
-        c.key: c
-        for c in await session.scalars(select(Channel).where(Channel.workspace_id == workspace_id))
-    }
-    attached = {
-        (link.campaign_id, link.channel_id)
-        for link in await session.scalars(
-            select(CampaignChannel).where(
-                CampaignChannel.campaign_id.in_([c.id for c in campaigns])
+    context = _Context(
+        campaigns={str(c.id): c for c in campaigns}
+        | {c.registration_number: c for c in campaigns if c.registration_number},
+        channels={
+            c.key: c
+            for c in await session.scalars(
+                select(Channel).where(Channel.workspace_id == workspace_id)
             )
-        )
-    }
-    metrics = {
-        m.key: m
-        for m in await session.scalars(select(Metric).where(Metric.workspace_id == workspace_id))
-    }
+        },
+        attached={
+            (link.campaign_id, link.channel_id)
+            for link in await session.scalars(
+                select(CampaignChannel).where(
+                    CampaignChannel.campaign_id.in_([c.id for c in campaigns])
+                )
+            )
+        },
+        metrics={
+            m.key: m
+            for m in await session.scalars(
+                select(Metric).where(Metric.workspace_id == workspace_id)
+            )
+        },
+        now=now,
+    )
 
     rejected: list[dict[str, Any]] = []
     # Per bucket, in batch order: the last `set` (if any) and the increments after it.
     buckets: dict[Key, tuple[Decimal | None, Decimal]] = {}
-    oldest = now - LATE_WINDOW
-    for index, point in enumerate(parsed):
-        reason = _check(point, by_name, channels, attached, metrics, now)
-        if reason is None:
-            assert isinstance(point, Point)
-            campaign = by_name[point.campaign]
-            bucket = _bucket(point, ZoneInfo(campaign.timezone))
-            if bucket < oldest:
-                reason = f"older than the late-data window ({LATE_WINDOW.days} days)"
-            elif bucket > now + timedelta(hours=1):
-                reason = "in the future"
-        if reason is not None:
+    for index, raw in enumerate(points):
+        outcome = context.resolve(raw)
+        value = _number(raw.get("value")) if isinstance(raw, dict) else None
+        if isinstance(outcome, str) or value is None:
+            reason = outcome if isinstance(outcome, str) else "value is not a finite number"
             rejected.append({"index": index, "reason": reason})
             continue
-        assert isinstance(point, Point)
-        value = _number(point.value)
-        assert value is not None
-        key = (by_name[point.campaign].id, channels[point.channel].id, point.metric, bucket)
+        key, replaces = outcome
         absolute, added = buckets.get(key, (None, Decimal(0)))
-        buckets[key] = (value, Decimal(0)) if point.mode == "set" else (absolute, added + value)
+        buckets[key] = (value, Decimal(0)) if replaces else (absolute, added + value)
 
     zones = {c.id: ZoneInfo(c.timezone) for c in campaigns}
     await _write(session, workspace_id, buckets, zones)
-    batch.status = BatchStatus.of_outcome(len(batch.points), len(rejected))
-    batch.accepted_count = len(batch.points) - len(rejected)
+    batch.status = BatchStatus.of_outcome(len(points), len(rejected))
+    batch.accepted_count = len(points) - len(rejected)
     batch.rejected = rejected
     batch.applied_at = now
     await session.flush()
     return Outcome(True, batch.accepted_count, rejected)
 
 
-def _check(
-    point: Point | str,
-    campaigns: dict[str, Campaign],
-    channels: dict[str, Channel],
-    attached: set[tuple[uuid.UUID, uuid.UUID]],
-    metrics: dict[str, Metric],
-    now: datetime,
-) -> str | None:
-    if isinstance(point, str):
-        return point
-    campaign = campaigns.get(point.campaign)
-    if campaign is None:
-        return f"unknown campaign '{point.campaign}'"
-    closed_long_ago = campaign.completed_at is None or campaign.completed_at < now - LATE_WINDOW
-    if campaign.status != CampaignStatus.active and (
-        campaign.status != CampaignStatus.completed or closed_long_ago
-    ):
-        return f"campaign is {campaign.status.value}, not receiving data"
-    channel = channels.get(point.channel)
-    if channel is None:
-        return f"unknown channel '{point.channel}'"
-    if (campaign.id, channel.id) not in attached:
-        return f"channel '{point.channel}' is not attached to the campaign"
-    metric = metrics.get(point.metric)
-    if metric is None:
-        return f"unknown metric '{point.metric}'"
-    if metric.formula is not None:
-        return f"'{point.metric}' is derived ({metric.formula}); send its inputs"
-    if _number(point.value) is None:
-        return "value is not a finite number"
-    return None
+FIELDS = frozenset(Point.model_fields)
+MODES = {None: True, "set": True, "increment": False}  # replaces the bucket's value?
+MOMENT = TypeAdapter(AwareDatetime)
+DAY = TypeAdapter(dt.date)
+
+
+@dataclass
+class _Context:
+    """What a batch's points are checked against: the workspace's campaigns, channels
+    and dictionary as they are now.
+
+    A batch names few campaign/channel/metric targets and few hours across many points:
+    each target and each time is checked once. Unusual points (a missing field, a wrong
+    type) go through the Point model, for its error message.
+    """
+
+    campaigns: dict[str, Campaign]
+    channels: dict[str, Channel]
+    attached: set[tuple[uuid.UUID, uuid.UUID]]
+    metrics: dict[str, Metric]
+    now: datetime
+    targets: dict[tuple[str, str, str], tuple[uuid.UUID, uuid.UUID, ZoneInfo] | str] = field(
+        default_factory=dict
+    )
+    buckets: dict[tuple[uuid.UUID, str | None, str | None], datetime | str] = field(
+        default_factory=dict
+    )
+
+    def resolve(self, raw: Any) -> tuple[Key, bool] | str:
+        """The point's bucket key and whether it replaces (set), or why it cannot apply."""
+        if not isinstance(raw, dict) or not raw.keys() <= FIELDS or "value" not in raw:
+            return self._unusual(raw)
+        campaign, channel, metric = raw.get("campaign"), raw.get("channel"), raw.get("metric")
+        ts, day, mode = raw.get("ts"), raw.get("date"), raw.get("mode")
+        if (
+            not (isinstance(campaign, str) and isinstance(channel, str) and isinstance(metric, str))
+            or (ts is None) == (day is None)
+            or not isinstance(ts or day, str)
+            or mode not in MODES
+        ):
+            return self._unusual(raw)
+        target = self.targets.get((campaign, channel, metric))
+        if target is None:
+            target = self.targets[(campaign, channel, metric)] = self._target(
+                campaign, channel, metric
+            )
+        if isinstance(target, str):
+            return target
+        campaign_id, channel_id, zone = target
+        bucket = self.buckets.get((campaign_id, ts, day))
+        if bucket is None:
+            bucket = self.buckets[(campaign_id, ts, day)] = self._bucket(ts, day, zone)
+        if isinstance(bucket, str):
+            return bucket
+        return (campaign_id, channel_id, metric, bucket), MODES[mode]
+
+    def _unusual(self, raw: Any) -> tuple[Key, bool] | str:
+        try:
+            point = Point.model_validate(raw)
+        except ValidationError as exc:
+            return _reason(exc)
+        return self.resolve(point.model_dump(mode="json", exclude_none=True))
+
+    def _target(
+        self, name: str, channel_key: str, metric_key: str
+    ) -> tuple[uuid.UUID, uuid.UUID, ZoneInfo] | str:
+        campaign = self.campaigns.get(name)
+        if campaign is None:
+            return f"unknown campaign '{name}'"
+        closed_long_ago = (
+            campaign.completed_at is None or campaign.completed_at < self.now - LATE_WINDOW
+        )
+        if campaign.status != CampaignStatus.active and (
+            campaign.status != CampaignStatus.completed or closed_long_ago
+        ):
+            return f"campaign is {campaign.status.value}, not receiving data"
+        channel = self.channels.get(channel_key)
+        if channel is None:
+            return f"unknown channel '{channel_key}'"
+        if (campaign.id, channel.id) not in self.attached:
+            return f"channel '{channel_key}' is not attached to the campaign"
+        metric = self.metrics.get(metric_key)
+        if metric is None:
+            return f"unknown metric '{metric_key}'"
+        if metric.formula is not None:
+            return f"'{metric_key}' is derived ({metric.formula}); send its inputs"
+        return campaign.id, channel.id, ZoneInfo(campaign.timezone)
+
+    def _bucket(self, ts: str | None, day: str | None, zone: ZoneInfo) -> datetime | str:
+        """The UTC start of the point's hour; a date means that day's midnight, local time."""
+        try:
+            if ts is not None:
+                moment = MOMENT.validate_python(ts).astimezone(UTC)
+            else:
+                midnight = datetime.combine(DAY.validate_python(day), time(0), tzinfo=zone)
+                moment = midnight.astimezone(UTC)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            return f"invalid {'ts' if ts is not None else 'date'}: {first['msg']}"
+        bucket = moment.replace(minute=0, second=0, microsecond=0)
+        if bucket < self.now - LATE_WINDOW:
+            return f"older than the late-data window ({LATE_WINDOW.days} days)"
+        if bucket > self.now + timedelta(hours=1):
+            return "in the future"
+        return bucket
 
 
 # Every statement takes its rows in key order, so that concurrent batches lock in the

@@ -4,8 +4,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, field_validator
 
+from shared.errors import FieldError, Invalid
 from shared.ingestion.models import BatchStatus
 from shared.schemas import Name, RequestModel, ResponseModel, contains_nul
 
@@ -58,6 +60,46 @@ class IngestBatchIn(BaseModel):
         if contains_nul(points):  # JSONB cannot store U+0000
             raise ValueError("must not contain NUL (\\u0000) characters")
         return points
+
+
+def envelope_points(body: bytes) -> list[dict[str, Any]]:
+    """The points of a signed batch body, checked as IngestBatchIn describes.
+
+    Hand-written rather than `IngestBatchIn.model_validate_json`: at 25 batches of
+    1,000 points a second the model's per-point work was a third of the API's time.
+    """
+    try:
+        envelope = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise MalformedJson(str(exc)) from exc
+    points = envelope.get("points") if isinstance(envelope, dict) else None
+    if not isinstance(points, list):
+        where, problem = ("points", "a list of points is required")
+        if not isinstance(envelope, dict):
+            where, problem = ("body", "must be an object with a list of points")
+        raise Invalid("The batch envelope is not valid.", [FieldError(where, problem)])
+    if not 1 <= len(points) <= MAX_POINTS:
+        raise Invalid(
+            "The batch envelope is not valid.",
+            [FieldError("points", f"from 1 to {MAX_POINTS:,} points, not {len(points):,}")],
+        )
+    not_objects = [i for i, point in enumerate(points) if not isinstance(point, dict)]
+    if not_objects:
+        raise Invalid(
+            "The batch envelope is not valid.",
+            [FieldError(f"points.{i}", "must be an object") for i in not_objects[:50]],
+        )
+    # JSON can only carry U+0000 escaped; JSONB cannot store it at all.
+    if b"\\u0000" in body and contains_nul(points):
+        raise Invalid(
+            "The batch envelope is not valid.",
+            [FieldError("points", "must not contain NUL (\\u0000) characters")],
+        )
+    return points
+
+
+class MalformedJson(ValueError):
+    """The body is not JSON at all (a 400, unlike a wrong shape, a 422)."""
 
 
 class IngestAccepted(ResponseModel):

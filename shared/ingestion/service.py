@@ -1,6 +1,7 @@
 """Receiving batches (API side) and channels."""
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -31,41 +32,53 @@ async def find_integration(session: AsyncSession, integration_id: uuid.UUID) -> 
     return integration
 
 
+@dataclass(frozen=True)
+class Received:
+    batch_id: uuid.UUID
+    status: BatchStatus
+    points: int
+    duplicate: bool  # this webhook-id was stored before; nothing was stored now
+
+
 async def receive(
     session: AsyncSession, *, integration: Integration, webhook_id: str, points: list[Any]
-) -> tuple[IngestBatch, bool]:
+) -> Received:
     """Store the batch as received and queue it; the same webhook-id is stored once.
 
-    Returns the batch and whether this delivery was a duplicate.
+    Only the batch's summary is read back: loading the stored points again would cost
+    more than storing them.
     """
-    inserted = await session.scalar(
-        insert(IngestBatch)
-        .values(
-            id=new_id(),
-            workspace_id=integration.workspace_id,
-            integration_id=integration.id,
-            webhook_id=webhook_id,
-            status=BatchStatus.received,
-            points=points,
-            point_count=len(points),
-            version=1,
+    summary = (IngestBatch.id, IngestBatch.status, IngestBatch.point_count)
+    inserted = (
+        await session.execute(
+            insert(IngestBatch)
+            .values(
+                id=new_id(),
+                workspace_id=integration.workspace_id,
+                integration_id=integration.id,
+                webhook_id=webhook_id,
+                status=BatchStatus.received,
+                points=points,
+                point_count=len(points),
+                version=1,
+            )
+            .on_conflict_do_nothing(index_elements=["integration_id", "webhook_id"])
+            .returning(*summary)
         )
-        .on_conflict_do_nothing(index_elements=["integration_id", "webhook_id"])
-        .returning(IngestBatch.id)
-    )
-    batch_id = inserted
-    if batch_id is None:
-        existing = await session.scalar(
-            select(IngestBatch).where(
+    ).one_or_none()
+    if inserted is not None:
+        jobs.enqueue(
+            session, APPLY_JOB, job_id=apply_job_id(inserted.id), batch_id=str(inserted.id)
+        )
+        return Received(inserted.id, inserted.status, inserted.point_count, duplicate=False)
+    existing = (
+        await session.execute(
+            select(*summary).where(
                 IngestBatch.integration_id == integration.id, IngestBatch.webhook_id == webhook_id
             )
         )
-        assert existing is not None
-        return existing, True
-    batch = await session.get(IngestBatch, batch_id)
-    assert batch is not None
-    jobs.enqueue(session, APPLY_JOB, job_id=apply_job_id(batch.id), batch_id=str(batch.id))
-    return batch, False
+    ).one()
+    return Received(existing.id, existing.status, existing.point_count, duplicate=True)
 
 
 async def get_batch(
@@ -135,6 +148,32 @@ async def set_campaign_channels(
     return sorted(channels, key=lambda c: c.key)
 
 
+async def new_manual_batch(
+    session: AsyncSession,
+    *,
+    campaign: Campaign,
+    points: list[dict[str, Any]],
+    source: str = "manual",
+) -> IngestBatch:
+    """Store people's own figures for one campaign as a batch, to be applied at once.
+
+    Manual batches have no integration; `source` prefixes the made-up delivery id so a
+    batch shows where it came from (a form, a CSV import).
+    """
+    named = [p | {"campaign": str(campaign.id)} for p in points]
+    batch = IngestBatch(
+        workspace_id=campaign.workspace_id,
+        integration_id=None,
+        webhook_id=f"{source}:{new_id()}",
+        status=BatchStatus.received,
+        points=named,
+        point_count=len(named),
+    )
+    session.add(batch)
+    await session.flush()
+    return batch
+
+
 async def enter_points(
     session: AsyncSession,
     *,
@@ -147,17 +186,7 @@ async def enter_points(
     per point) unless `partial`, when the good points apply and the bad are reported."""
     from shared.ingestion import apply  # noqa: PLC0415 - the worker's path, used in-request
 
-    named = [p | {"campaign": str(campaign.id)} for p in points]
-    batch = IngestBatch(
-        workspace_id=campaign.workspace_id,
-        integration_id=None,
-        webhook_id=f"manual:{new_id()}",
-        status=BatchStatus.received,
-        points=named,
-        point_count=len(named),
-    )
-    session.add(batch)
-    await session.flush()
+    batch = await new_manual_batch(session, campaign=campaign, points=points)
     outcome = await apply.apply_batch(session, batch_id=batch.id, now=now)
     if outcome.rejected and not partial:
         raise Invalid(

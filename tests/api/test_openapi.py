@@ -26,7 +26,8 @@ async def test_every_operation_is_documented(spec):
             if status[0] in "45":
                 assert list(response["content"]) == ["application/problem+json"], where
         if path.startswith("/v1/"):
-            expected = "StandardWebhooks" if path.startswith("/v1/ingest/") else "HTTPBearer"
+            signed = path == "/v1/ingest/{integration_id}"  # the webhook; batches need a key
+            expected = "StandardWebhooks" if signed else "HTTPBearer"
             assert operation["security"] == [{expected: []}], where
             for status in ("401", "403", "429", "500"):
                 assert status in operation["responses"], (where, status)
@@ -75,11 +76,19 @@ async def test_every_body_and_success_response_has_an_example(spec):
         where = f"{method.upper()} {path}"
         body = operation.get("requestBody")
         if body:
-            assert has_example(spec, body["content"]["application/json"]["schema"]), where
+            for media_type, content in body["content"].items():
+                assert has_example(spec, content["schema"]), (where, media_type)
         for status, response in operation["responses"].items():
             content = response.get("content", {}).get("application/json")
             if status.startswith("2") and content and content["schema"]:
                 assert has_example(spec, content["schema"]), (where, status)
+
+
+async def test_the_csv_import_documents_its_body(spec):
+    operation = spec["paths"]["/v1/campaigns/{campaign_id}/metric-points/import"]["post"]
+    assert list(operation["requestBody"]["content"]) == ["text/csv"]
+    assert {"201", "413", "415", "422"} <= set(operation["responses"])
+    assert "Idempotency-Key" in {p["name"] for p in operation["parameters"]}
 
 
 async def test_docs_page_is_served(client):

@@ -451,7 +451,8 @@ async def test_final_figures_after_completion_are_taken_inside_the_late_data_win
         batch = await client.get(
             f"/v1/ingest/batches/{sent.json()['batch_id']}", headers=tenant.auth()
         )
-        return batch.json()
+        answer: dict[str, Any] = batch.json()
+        return answer
 
     closed_yesterday = await send(CampaignStatus.completed, timedelta(hours=20))
     assert closed_yesterday["status"] == "applied"

@@ -6,12 +6,11 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
-from pydantic import AwareDatetime, ValidationError
+from pydantic import AwareDatetime
 
 from services.api.deps import DbSession, Editor, Idempotent, Pagination, Viewer
 from services.api.problems import HttpProblem, problem_responses
 from services.api.routers.campaigns import ChangeableCampaign, ReadableCampaign
-from shared.errors import FieldError, Invalid
 from shared.ingestion import progress, series, service
 from shared.ingestion.schemas import (
     CampaignChannelsIn,
@@ -23,7 +22,9 @@ from shared.ingestion.schemas import (
     IngestAccepted,
     IngestBatchIn,
     IngestBatchOut,
+    MalformedJson,
     SeriesOut,
+    envelope_points,
 )
 from shared.ingestion.series import Granularity
 from shared.integrations.service import verify_delivery
@@ -83,24 +84,17 @@ async def ingest(
             "The webhook signature is missing, wrong, or older than 5 minutes; nothing was stored.",
         )
     try:
-        batch_in = IngestBatchIn.model_validate_json(body)
-    except ValidationError as exc:
-        if any(e["type"] == "json_invalid" for e in exc.errors()):
-            raise HttpProblem(
-                400, "malformed_json", "Malformed JSON", "The body is not valid JSON."
-            ) from exc
-        raise Invalid(
-            "The batch envelope is not valid.",
-            [
-                FieldError(".".join(str(p) for p in e["loc"]), e["msg"], code=e["type"])
-                for e in exc.errors()[:50]
-            ],
-        ) from exc
-    batch, duplicate = await service.receive(
-        session, integration=integration, webhook_id=webhook_id, points=batch_in.points
+        points = envelope_points(body)
+    except MalformedJson as exc:
+        raise HttpProblem(400, "malformed_json", "Malformed JSON", f"Not JSON: {exc}.") from exc
+    received = await service.receive(
+        session, integration=integration, webhook_id=webhook_id, points=points
     )
     return IngestAccepted(
-        batch_id=batch.id, status=batch.status, points=batch.point_count, duplicate=duplicate
+        batch_id=received.batch_id,
+        status=received.status,
+        points=received.points,
+        duplicate=received.duplicate,
     )
 
 

@@ -1,0 +1,96 @@
+"""Importing the daily channel report from a spreadsheet (CSV), as figures."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+
+from services.api.deps import DbSession, Editor, Idempotent
+from services.api.middleware import BodyRule
+from services.api.problems import HttpProblem, problem_responses
+from services.api.routers.campaigns import ChangeableCampaign
+from shared.ingestion import daily_report_import
+from shared.ingestion.daily_report_import import MAX_DATA_ROWS, MAX_IMPORT_BYTES
+from shared.ingestion.import_schemas import DAILY_REPORT_CSV_EXAMPLE, DailyReportImportOut
+from shared.ingestion.schemas import MAX_POINTS
+from shared.timeutil import utcnow
+
+router = APIRouter(tags=["ingestion"])
+
+IMPORT_PATH = "/v1/campaigns/{campaign_id}/metric-points/import"
+# The request guards refuse any body but JSON; this route takes CSV, and only CSV.
+CSV_BODY = BodyRule.for_route(IMPORT_PATH, {"text/csv", "application/csv"}, MAX_IMPORT_BYTES)
+
+RESPONSES = problem_responses(404, 409, 413, 415, 422)
+RESPONSES[413] = RESPONSES[413] | {"description": f"Body larger than {MAX_IMPORT_BYTES} bytes"}
+RESPONSES[415] = RESPONSES[415] | {"description": "Content-Type is not text/csv or application/csv"}
+
+DESCRIPTION = f"""
+The brief's daily channel report as a spreadsheet saved as CSV: one row per channel
+per day, the header row first. Send the file itself as the body (`text/csv` or
+`application/csv`, UTF-8 with or without a byte order mark; comma, semicolon or tab
+delimited).
+
+- **Columns**, matched case-insensitively (spaces, hyphens and underscores alike):
+  `date` and `channel` (required), `note`, and any metric of the dictionary by key or
+  name; `sales` means gmv, `conversion` conversion_rate.
+- **date**: `2024-06-10` or `2024/06/10`, a day in the campaign's timezone.
+  **channel**: its key or its name.
+- **Figures**: `50,000` or `50000`; `-` or empty is no figure. Rates (a ratio of two
+  base metrics, such as CTR = clicks / impressions) are written `2.1%` or `0.021`
+  (a plain value above 1 is refused) and stored as their numerator, computed from the
+  denominator of the same row: clicks = impressions x CTR, then conversions = clicks x
+  conversion. A rate without its denominator in the row is skipped with a warning.
+  Figures replace the day's figure: importing the same file again changes nothing.
+- **note**: kept in the campaign's execution log, once per day, channel and text.
+
+Any bad row refuses the whole file: a 422 names each bad cell as `rows.<line>.<column>`
+(the header is line 1) and nothing is stored. With `partial=true` the good rows are
+imported and the bad ones, skipped whole, are listed in the answer.
+
+Limits: {MAX_IMPORT_BYTES:,} bytes (413 above), {MAX_DATA_ROWS:,} rows and
+{MAX_POINTS:,} figures per file.
+"""
+
+
+@router.post(
+    IMPORT_PATH,
+    summary="Import the daily channel report from a CSV file",
+    description=DESCRIPTION,
+    status_code=status.HTTP_201_CREATED,
+    response_model=DailyReportImportOut,
+    dependencies=[Idempotent],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string", "examples": [DAILY_REPORT_CSV_EXAMPLE]},
+                }
+            },
+        },
+    },
+    responses=RESPONSES,
+)
+async def import_daily_report(
+    request: Request,
+    campaign: ChangeableCampaign,
+    session: DbSession,
+    caller: Editor,
+    partial: Annotated[bool, Query(description="Import the good rows, report the bad")] = False,
+) -> DailyReportImportOut:
+    # The guards check the type only when there is a body; an empty one is refused here.
+    if not CSV_BODY.accepts(request.headers.get("content-type", "")):
+        raise HttpProblem(
+            415,
+            "unsupported_media_type",
+            "Unsupported media type",
+            "Send the report as text/csv (or application/csv), encoded as UTF-8.",
+        )
+    return await daily_report_import.import_daily_report(
+        session,
+        campaign=campaign,
+        actor=caller,
+        body=await request.body(),
+        partial=partial,
+        now=utcnow(),
+    )
