@@ -80,10 +80,12 @@ def api() -> None:
 @app.command()
 def worker() -> None:
     """Run one arq worker."""
+    import uvloop  # noqa: PLC0415
     from arq.worker import Worker  # noqa: PLC0415
 
     from services.worker.settings import build_worker_settings  # noqa: PLC0415
 
+    asyncio.set_event_loop(uvloop.new_event_loop())  # as uvicorn runs the API; arq takes it
     Worker(**build_worker_settings(get_settings())).run()
 
 

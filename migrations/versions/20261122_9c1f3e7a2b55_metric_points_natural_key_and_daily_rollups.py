@@ -5,7 +5,9 @@ Revises: 4b38d7f3ff6a
 Create Date: 2026-11-22 05:10:00
 
 The points table loses its surrogate id, two indexes and two foreign keys (each is
-paid for on every applied point) and gets the natural key, ordered for reads. Daily rollups are added and
+paid for on every applied point) and gets the natural key, ordered for reads. Received
+batches keep their points as plain, uncompressed JSON text: written once on the
+webhook's path and read once by the worker. Daily rollups are added and
 filled from the points already stored.
 """
 
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "9c1f3e7a2b55"
 down_revision: str | Sequence[str] | None = "4b38d7f3ff6a"
@@ -23,6 +26,14 @@ NATURAL_KEY = ["campaign_id", "metric_key", "channel_id", "bucket"]
 
 
 def upgrade() -> None:
+    op.alter_column(
+        "ingest_batches",
+        "points",
+        type_=sa.JSON(),
+        postgresql_using="points::json",
+        existing_nullable=False,
+    )
+    op.execute("ALTER TABLE ingest_batches ALTER COLUMN points SET STORAGE EXTERNAL")
     for column in ("campaign_id", "channel_id", "workspace_id"):
         op.drop_index(f"ix_metric_points_{column}", table_name="metric_points")
     op.drop_constraint("uq_metric_points_campaign_id_channel_id_metric_key_bucket", "metric_points")
@@ -83,6 +94,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("ALTER TABLE ingest_batches ALTER COLUMN points SET STORAGE EXTENDED")
+    op.alter_column(
+        "ingest_batches",
+        "points",
+        type_=postgresql.JSONB(),
+        postgresql_using="points::jsonb",
+        existing_nullable=False,
+    )
     op.drop_table("metric_days")
     op.drop_constraint("pk_metric_points", "metric_points")
     op.add_column(

@@ -7,6 +7,7 @@ Points that cannot apply are rejected one by one with a reason; the rest apply.
 
 import contextlib
 import datetime as dt
+import functools
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -324,6 +325,7 @@ RECOMPUTE_DAYS = text(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def _local_day(bucket: datetime, zone: ZoneInfo) -> tuple[dt.date, datetime, datetime]:
     """The campaign-local day holding `bucket`, and its start and end instants."""
     day = bucket.astimezone(zone).date()
