@@ -6,8 +6,9 @@ never as an average of ratios. Days, weeks and months are the campaign's local o
 """
 
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ from shared.metrics import formula as formulas
 from shared.metrics.models import Aggregation, Metric
 
 Granularity = Literal["hour", "day", "week", "month"]
+MAX_HOURLY = timedelta(days=31)  # 744 hours x channels: a month of hours stays one answer
 
 
 @dataclass(frozen=True)
@@ -105,18 +107,23 @@ def _base_keys(
     return keys
 
 
-def evaluate(
-    key: str, dictionary: dict[str, Metric], base: dict[str, Decimal | None]
-) -> Decimal | None:
-    """The value of `key` (base or derived, derived of derived...) from base aggregates."""
+Evaluator = Callable[[Mapping[str, Decimal | None]], Decimal | None]
+
+
+def evaluator(
+    key: str, dictionary: dict[str, Metric], seen: frozenset[str] = frozenset()
+) -> Evaluator:
+    """A function from base aggregates to the value of `key` (base or derived, derived of
+    derived...), built once per read rather than walked again for every period."""
     metric = dictionary[key]
-    if metric.formula is None:
-        return base.get(key)
+    if metric.formula is None or key in seen:
+        return lambda base: base.get(key)
     expression = formulas.parse(metric.formula)
     inputs = {
-        ref.key: evaluate(ref.key, dictionary, base) for ref in formulas.references(expression)
+        ref.key: evaluator(ref.key, dictionary, seen | {key})
+        for ref in formulas.references(expression)
     }
-    return formulas.evaluate(expression, inputs)
+    return lambda base: formulas.evaluate(expression, {k: f(base) for k, f in inputs.items()})
 
 
 async def _aggregates(
@@ -173,19 +180,21 @@ async def _aggregates(
                 query = query.where(MetricPoint.bucket < end)
         if channel is not None:
             query = query.where(Channel.key == channel)
-        for row in await session.execute(query):
-            period = row.period if granularity is not None else None
-            parts[(row.metric_key, row.channel, period)] = (row.figure, int(row.samples))
+        rows = await (await session.connection()).execute(query)  # Core: no ORM loading
+        for metric_key, channel_key, *rest in rows:
+            period = rest[0] if granularity is not None else None
+            parts[(metric_key, channel_key, period)] = (rest[-2], int(rest[-1]))
 
-    grouped: dict[tuple[str | None, datetime | None], dict[str, list[tuple[Decimal, int]]]]
-    grouped = defaultdict(lambda: defaultdict(list))
-    for (key, channel_key, period), part in parts.items():
-        grouped[(channel_key, period)][key].append(part)
-        grouped[(None, period)][key].append(part)
-    return {
-        group: {key: _combine(dictionary[key].aggregation, found) for key, found in by_key.items()}
-        for group, by_key in grouped.items()
-    }
+    kinds = {key: dictionary[key].aggregation for key in base_keys}
+    result: dict[tuple[str | None, datetime | None], dict[str, Decimal | None]] = {}
+    across: dict[datetime | None, dict[str, list[tuple[Decimal, int]]]] = {}
+    for (key, channel_key, period), (figure, samples) in parts.items():
+        own = figure / samples if kinds[key] == Aggregation.average else figure
+        result.setdefault((channel_key, period), {})[key] = own
+        across.setdefault(period, {}).setdefault(key, []).append((figure, samples))
+    for period, by_key in across.items():
+        result[(None, period)] = {key: _combine(kinds[key], found) for key, found in by_key.items()}
+    return result
 
 
 async def read_series(
@@ -204,6 +213,17 @@ async def read_series(
             "Unknown metric.",
             [FieldError("metric", f"'{metric_key}' is not in the dictionary", location="query")],
         )
+    if granularity == "hour" and (start is None or end is None or end - start > MAX_HOURLY):
+        raise Invalid(
+            f"An hourly series covers at most {MAX_HOURLY.days} days: give from and to.",
+            [
+                FieldError(
+                    "from" if start is None else "to",
+                    f"hourly: from and to at most {MAX_HOURLY.days} days apart",
+                    location="query",
+                )
+            ],
+        )
     inputs = await _aggregates(
         session,
         campaign=campaign,
@@ -214,11 +234,12 @@ async def read_series(
         end=end,
         channel=channel,
     )
+    value_of = evaluator(metric_key, dictionary)
     total: list[SeriesPoint] = []
     channels: dict[str, list[SeriesPoint]] = defaultdict(list)
     for (name, moment), base in sorted(inputs.items(), key=lambda i: (i[0][0] or "", i[0][1])):
         assert moment is not None
-        point = SeriesPoint(moment, evaluate(metric_key, dictionary, base))
+        point = SeriesPoint(moment, value_of(base))
         (total if name is None else channels[name]).append(point)
     return Series(metric_key, granularity, total, dict(channels))
 
@@ -239,8 +260,9 @@ async def window_totals(
     )
     per_channel: dict[str | None, dict[str, Decimal | None]] = {None: {}}
     per_channel.update({name: base for (name, _), base in inputs.items()})
+    value_of = {key: evaluator(key, dictionary) for key in known}
     return {
-        name: {key: evaluate(key, dictionary, base) if key in known else None for key in keys}
+        name: {key: value_of[key](base) if key in known else None for key in keys}
         for name, base in per_channel.items()
     }
 

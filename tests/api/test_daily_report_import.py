@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from shared.errors import Invalid
 from shared.ingestion import apply, daily_report_import
-from shared.ingestion.daily_report_import import (
+from shared.ingestion.models import IngestBatch
+from shared.ingestion.report_csv import (
     CellError,
     MetricSpec,
     in_unit,
@@ -25,7 +26,6 @@ from shared.ingestion.daily_report_import import (
     read_header,
     resolve_channel,
 )
-from shared.ingestion.models import IngestBatch
 from shared.metrics.standard import STANDARD_METRICS
 from shared.timeutil import utcnow
 from shared.workspaces.models import Role

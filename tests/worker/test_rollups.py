@@ -15,7 +15,7 @@ from shared.ingestion import apply
 from shared.ingestion.models import BatchStatus, IngestBatch, MetricDay
 from shared.timeutil import utcnow
 from shared.workspaces.models import Role
-from tests.helpers import Tenant
+from tests.helpers import Tenant, assert_problem
 from tests.worker.test_ingestion import setup
 
 pytestmark = pytest.mark.committed
@@ -184,3 +184,39 @@ async def test_batches_applied_at_the_same_time_both_count_in_the_day(
     row = await session.scalar(select(MetricDay).where(MetricDay.campaign_id == cid))
     assert row is not None
     assert (row.day, row.total, row.samples) == (day, Decimal(8 + 9 + 10), 3)
+
+
+async def test_hourly_series_read_the_points_inside_a_bounded_window(
+    client, tenant: Tenant, session
+):
+    ctx = await setup(client, tenant, session)
+    cid = ctx["campaign"]["id"]
+    hour = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=5)
+    points = [
+        {
+            "channel": "social_feed",
+            "metric": "clicks",
+            "ts": (hour + timedelta(hours=h)).isoformat(),
+            "value": 10 + h,
+        }
+        for h in range(3)
+    ]
+    entered = await client.post(
+        f"/v1/campaigns/{cid}/metric-points", json={"points": points}, headers=tenant.auth()
+    )
+    assert entered.status_code == 201, entered.text
+    window = {"from": (hour - timedelta(days=1)).isoformat(), "to": utcnow().isoformat()}
+    hourly = await series(client, tenant, cid, "clicks", granularity="hour", **window)
+    assert values(hourly["total"]) == {hour + timedelta(hours=h): Decimal(10 + h) for h in range(3)}
+
+    for params, field in (
+        ({}, "from"),
+        ({"from": window["from"], "to": (hour + timedelta(days=40)).isoformat()}, "to"),
+    ):
+        refused = await client.get(
+            f"/v1/campaigns/{cid}/series",
+            params={"metric": "clicks", "granularity": "hour", **params},
+            headers=tenant.auth(),
+        )
+        problem = assert_problem(refused, 422)
+        assert [e["field"] for e in problem["errors"]] == [field]

@@ -176,7 +176,10 @@ async def get_series(
     campaign: ReadableCampaign,
     session: DbSession,
     metric: Annotated[str, Query(max_length=64, description="A key of the dictionary")],
-    granularity: Annotated[Granularity, Query()] = "day",
+    granularity: Annotated[
+        Granularity,
+        Query(description="Local days, weeks, months; `hour` needs from and to, <= 31 days"),
+    ] = "day",
     from_: Annotated[
         AwareDatetime | None, Query(alias="from", description="With an offset")
     ] = None,

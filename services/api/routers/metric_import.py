@@ -9,8 +9,8 @@ from services.api.middleware import BodyRule
 from services.api.problems import HttpProblem, problem_responses
 from services.api.routers.campaigns import ChangeableCampaign
 from shared.ingestion import daily_report_import
-from shared.ingestion.daily_report_import import MAX_DATA_ROWS, MAX_IMPORT_BYTES
 from shared.ingestion.import_schemas import DAILY_REPORT_CSV_EXAMPLE, DailyReportImportOut
+from shared.ingestion.report_csv import MAX_DATA_ROWS, MAX_IMPORT_BYTES
 from shared.ingestion.schemas import MAX_POINTS
 from shared.timeutil import utcnow
 

@@ -1,0 +1,529 @@
+"""Reading the brief's daily channel report, a CSV with one row per channel per day.
+
+Pure: bytes in; rows of figures, cell errors and warnings out, so it is tested without
+a database. Rates (CTR, conversion) are not stored: the service keeps counts and
+computes rates from them. A rate column is turned back into its numerator with the
+denominator of the same row (clicks = impressions x CTR), so the daily report reads the
+same rate back.
+"""
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from shared.errors import FieldError, Invalid
+from shared.metrics import formula as formulas
+
+# The limits of one import. The body limit is enforced before the body is read (see
+# services/api/middleware.py BodyRule); rows and figures are counted while parsing.
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+MAX_DATA_ROWS = 5_000
+MAX_NOTE_CHARS = 10_000  # as a log entry written by hand
+
+DATE, CHANNEL, NOTE = "date", "channel", "note"
+# The brief's own column names for metrics of the standard dictionary ("new users" and
+# "CTR" need none: they match a name and a key).
+HEADER_ALIASES = {"sales": "gmv", "conversion": "conversion_rate"}
+DELIMITERS = (",", ";", "\t")
+NO_FIGURE = {"", "-", "\u2013", "\u2014"}  # Excel users write dashes, plain or typographic
+FRACTION_UNITS = {"ratio", "percent"}
+LARGEST = Decimal(10) ** 18  # NUMERIC(24, 6): 18 digits before the point
+SCALE = Decimal("0.000001")
+
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.[0-9]+)?$")
+_DAY = re.compile(r"^([0-9]{4})([-/])([0-9]{1,2})\2([0-9]{1,2})$")
+
+
+# --- the dictionary, as plain values --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """What the import needs of a dictionary entry (a plain value: no database needed)."""
+
+    key: str
+    name: str
+    unit: str
+    formula: str | None = None
+
+
+def ratio_parts(metric: MetricSpec, metrics: Mapping[str, MetricSpec]) -> tuple[str, str] | None:
+    """(numerator, denominator) when the metric is `a / b` of two base metrics, else None."""
+    if metric.formula is None:
+        return None
+    try:
+        expression = formulas.parse(metric.formula)
+    except formulas.FormulaError:
+        return None
+    if not (
+        isinstance(expression, formulas.BinOp)
+        and expression.op == "/"
+        and isinstance(expression.left, formulas.Ref)
+        and isinstance(expression.right, formulas.Ref)
+    ):
+        return None
+    numerator = metrics.get(expression.left.key)
+    denominator = metrics.get(expression.right.key)
+    if numerator is None or denominator is None or numerator.key == denominator.key:
+        return None
+    if numerator.formula is not None or denominator.formula is not None:
+        return None
+    return numerator.key, denominator.key
+
+
+# --- cells ----------------------------------------------------------------------------------
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; the message is shown to the person who wrote it."""
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A figure as written: its value (a percentage already divided by 100), whether it
+    was written with %, and half the step of its last written digit (how exact it is)."""
+
+    value: Decimal
+    percent: bool
+    text: str
+    tolerance: Decimal
+
+
+def normalise(text: str) -> str:
+    """Header spelling: `New users`, `new-users` and `new_users` are the same column."""
+    return re.sub(r"[\s\-_]+", "_", text.strip().casefold()).strip("_")
+
+
+def parse_number(text: str) -> Decimal | None:
+    """`50000`, `50,000`, `2.5`; `-` or empty is no figure (None)."""
+    cell = text.strip()
+    if cell in NO_FIGURE:
+        return None
+    if not _NUMBER.match(cell) or not any(c.isdigit() for c in cell):
+        raise CellError(
+            f"'{cell}' is not a number: write 50000 or 50,000 (a point before decimals)"
+        )
+    return Decimal(cell.replace(",", ""))
+
+
+def parse_amount(text: str) -> Amount | None:
+    """A number, or a percentage (`2.1%` is 0.021); None for no figure."""
+    cell = text.strip()
+    if cell in NO_FIGURE:
+        return None
+    percent = cell.endswith("%")
+    number = parse_number(cell[:-1].rstrip() if percent else cell)
+    if number is None:
+        raise CellError(f"'{cell}' is not a number")
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite: the pattern admits digits only
+    step = Decimal(1).scaleb(exponent)
+    if percent:
+        number, step = number.scaleb(-2), step.scaleb(-2)
+    return Amount(number, percent, cell, step / 2)
+
+
+def in_unit(amount: Amount, metric: MetricSpec) -> Decimal:
+    """The amount as the dictionary stores this metric: ratios and percents as fractions."""
+    if metric.unit in FRACTION_UNITS:
+        if not amount.percent and abs(amount.value) > 1:
+            raise CellError(
+                f"'{amount.text}' is not a fraction: write {amount.text}% or "
+                f"{amount.value.scaleb(-2)}"
+            )
+        return amount.value
+    if amount.percent:
+        raise CellError(f"{metric.key} is a {metric.unit}: write a number, not a percentage")
+    return amount.value
+
+
+def storable(value: Decimal) -> Decimal:
+    """Rounded to the 6 decimals a figure keeps; refused when it does not fit at all."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -6:
+        value = value.quantize(SCALE, rounding=ROUND_HALF_UP)
+    if abs(value) >= LARGEST:
+        raise CellError(f"{value} is too large to store (at most 18 digits before the point)")
+    return value
+
+
+def parse_day(text: str) -> date:
+    """`2024-06-10` or `2024/06/10`: a day in the campaign's timezone."""
+    cell = text.strip()
+    if not cell:
+        raise CellError("no date: write 2024-06-10")
+    match = _DAY.match(cell)
+    if match is None:
+        raise CellError(f"'{cell}' is not a date: write 2024-06-10")
+    try:
+        return date(int(match[1]), int(match[3]), int(match[4]))
+    except ValueError as exc:
+        raise CellError(f"'{cell}' is not a day of the calendar") from exc
+
+
+def resolve_channel(text: str, channels: Mapping[str, str]) -> str:
+    """The key of the channel named by its key or (case-insensitively) by its name."""
+    cell = " ".join(text.split())
+    if not cell:
+        raise CellError("no channel: write its key or name")
+    if cell in channels:
+        return cell
+    if normalise(cell) in channels:
+        return normalise(cell)
+    folded = cell.casefold()
+    for key in sorted(channels):
+        if " ".join(channels[key].split()).casefold() == folded:
+            return key
+    raise CellError(f"no channel '{cell}' in this workspace")
+
+
+# --- the header -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    index: int
+    header: str  # as written, to name the column back to the person who wrote it
+    field: str  # date, channel, note or a metric key
+    metric: MetricSpec | None = None
+    ratio: tuple[str, str] | None = None  # (numerator, denominator) of a rate column
+
+
+@dataclass(frozen=True)
+class Layout:
+    line: int
+    date: Column
+    channel: Column
+    note: Column | None
+    metrics: tuple[Column, ...]
+    width: int
+    unnamed: tuple[int, ...]  # columns without a header: only empty cells allowed there
+
+
+def header_field(header: str, metrics: Mapping[str, MetricSpec]) -> str | None:
+    """What a header names: date, channel, note or a metric key; None when unknown."""
+    name = normalise(header)
+    if name in (DATE, CHANNEL, NOTE):
+        return name
+    if name in metrics:
+        return name
+    for metric in metrics.values():
+        if normalise(metric.name) == name:
+            return metric.key
+    alias = HEADER_ALIASES.get(name)
+    return alias if alias in metrics else None
+
+
+def read_header(cells: list[str], line: int, metrics: Mapping[str, MetricSpec]) -> Layout:
+    """The columns, or a 422 naming every unknown, repeated or missing one."""
+    problems: list[FieldError] = []
+    seen: dict[str, str] = {}
+    columns: dict[str, Column] = {}
+    metric_columns: list[Column] = []
+    unnamed: list[int] = []
+    for index, raw in enumerate(cells):
+        header = raw.strip()
+        if not header:
+            unnamed.append(index)
+            continue
+        name = header_field(header, metrics)
+        if name is None:
+            known = ", ".join(sorted(metrics))
+            problems.append(
+                FieldError(
+                    f"rows.{line}.{header}",
+                    f"unknown column '{header}': use date, channel, note or a metric of the "
+                    f"dictionary ({known})",
+                    code="unknown_column",
+                )
+            )
+            continue
+        if name in seen:
+            problems.append(
+                FieldError(
+                    f"rows.{line}.{header}",
+                    f"'{header}' repeats column '{seen[name]}'",
+                    code="duplicate_column",
+                )
+            )
+            continue
+        seen[name] = header
+        metric = metrics.get(name) if name not in (DATE, CHANNEL, NOTE) else None
+        column = Column(
+            index, header, name, metric, ratio_parts(metric, metrics) if metric else None
+        )
+        columns[name] = column
+        if metric is not None:
+            metric_columns.append(column)
+    for required in (DATE, CHANNEL):
+        if required not in columns:
+            problems.append(
+                FieldError(
+                    f"rows.{line}.{required}",
+                    f"the header has no {required} column",
+                    code="missing_column",
+                )
+            )
+    if problems:
+        raise Invalid(
+            f"The header row cannot be read: {problems[0].message}"
+            + (f" (and {len(problems) - 1} more)." if len(problems) > 1 else "."),
+            problems,
+            code="invalid_header",
+        )
+    return Layout(
+        line=line,
+        date=columns[DATE],
+        channel=columns[CHANNEL],
+        note=columns.get(NOTE),
+        metrics=tuple(metric_columns),
+        width=len(cells),
+        unnamed=tuple(unnamed),
+    )
+
+
+# --- rows -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Issue:
+    row: int  # line number in the file
+    column: str
+    message: str
+    code: str = "invalid_cell"
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: Decimal
+    column: str  # the header it was read (or computed) from
+
+
+@dataclass
+class Row:
+    line: int
+    day: date | None = None
+    channel: str | None = None
+    note: str | None = None
+    figures: dict[str, Figure] = field(default_factory=dict)  # metric key -> figure
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+
+    def error(self, column: str, message: str) -> None:
+        self.errors.append(Issue(self.line, column, message))
+
+
+def parse_row(line: int, cells: list[str], layout: Layout, channels: Mapping[str, str]) -> Row:
+    """One row's figures; every bad cell is an error, every rate left unstored a warning."""
+    row = Row(line)
+
+    def cell(column: Column) -> str:
+        return cells[column.index] if column.index < len(cells) else ""
+
+    stray = [i for i in layout.unnamed if i < len(cells) and cells[i].strip()]
+    stray += [i for i in range(layout.width, len(cells)) if cells[i].strip()]
+    for index in stray:
+        row.error(f"column {index + 1}", "a value in a column without a header")
+    try:
+        row.day = parse_day(cell(layout.date))
+    except CellError as exc:
+        row.error(layout.date.header, str(exc))
+    try:
+        row.channel = resolve_channel(cell(layout.channel), channels)
+    except CellError as exc:
+        row.error(layout.channel.header, str(exc))
+    if layout.note is not None:
+        note = cell(layout.note).strip()
+        if len(note) > MAX_NOTE_CHARS:
+            row.error(layout.note.header, f"longer than {MAX_NOTE_CHARS:,} characters")
+        row.note = note or None
+
+    rates: list[tuple[Column, Amount, Decimal]] = []
+    for column in layout.metrics:
+        assert column.metric is not None
+        try:
+            amount = parse_amount(cell(column))
+            if amount is None:
+                continue
+            if column.metric.formula is not None and column.ratio is None:
+                raise CellError(
+                    f"{column.metric.key} is computed ({column.metric.formula}), not a ratio "
+                    "of two figures: import its inputs instead"
+                )
+            value = in_unit(amount, column.metric)
+            if column.ratio is None:
+                row.figures[column.field] = Figure(storable(value), column.header)
+            elif value < 0:
+                raise CellError(f"'{amount.text}' is negative: a rate cannot be")
+            else:
+                rates.append((column, amount, value))
+        except CellError as exc:
+            row.error(column.header, str(exc))
+    _resolve_rates(row, rates)
+    return row
+
+
+def _resolve_rates(row: Row, rates: list[tuple[Column, Amount, Decimal]]) -> None:
+    """Each rate becomes its numerator, in dependency order: a denominator may itself be
+    the numerator of another rate (conversions = clicks x conversion, clicks = impressions
+    x CTR). A rate without its denominator in the row is skipped with a warning."""
+    pending = list(rates)
+    progressed = True
+    while pending and progressed:
+        progressed = False
+        for item in list(pending):
+            column, amount, rate = item
+            assert column.ratio is not None
+            numerator, denominator = column.ratio
+            base = row.figures.get(denominator)
+            if base is None:
+                continue
+            pending.remove(item)
+            progressed = True
+            if base.value == 0:
+                row.warnings.append(
+                    Issue(
+                        row.line,
+                        column.header,
+                        f"{column.header} {amount.text} not stored: {denominator} is 0 in this row",
+                    )
+                )
+                continue
+            product = base.value * rate
+            given = row.figures.get(numerator)
+            if given is not None:
+                # Both given: keep the count, refuse a rate that does not describe it.
+                if abs(given.value - product) > abs(base.value) * amount.tolerance:
+                    row.error(
+                        column.header,
+                        f"{amount.text} does not match {numerator} / {denominator} in this "
+                        f"row ({given.value} / {base.value})",
+                    )
+                continue
+            try:
+                row.figures[numerator] = Figure(storable(product), column.header)
+            except CellError as exc:
+                row.error(column.header, str(exc))
+    for column, amount, _ in pending:
+        assert column.ratio is not None
+        row.warnings.append(
+            Issue(
+                row.line,
+                column.header,
+                f"{column.header} {amount.text} not stored: no {column.ratio[1]} in this "
+                "row to measure it against",
+            )
+        )
+
+
+# --- the file -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sheet:
+    layout: Layout
+    rows: list[Row]
+    delimiter: str
+
+
+def decode(body: bytes) -> str:
+    """UTF-8, with or without the byte order mark Excel writes."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid(
+            "The file is not UTF-8 text; save it as 'CSV UTF-8'.",
+            [FieldError("body", f"byte {exc.start} is not UTF-8", code="not_utf8")],
+            code="invalid_file",
+        ) from exc
+    if "\x00" in text:
+        raise Invalid(
+            "The file contains NUL characters (is it UTF-16?); save it as 'CSV UTF-8'.",
+            [FieldError("body", "contains NUL characters", code="not_utf8")],
+            code="invalid_file",
+        )
+    if not text.strip():
+        raise Invalid(
+            "The file is empty: send a header row and one row per channel per day.",
+            [FieldError("body", "empty", code="empty_file")],
+            code="invalid_file",
+        )
+    return text
+
+
+def records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number where the record starts, its cells); quoted cells may span lines."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    line = 1
+    try:
+        for cells in reader:
+            yield line, cells
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise Invalid(
+            f"Line {reader.line_num} cannot be read as CSV: {exc}.",
+            [FieldError(f"rows.{reader.line_num}", str(exc), code="invalid_csv")],
+            code="invalid_file",
+        ) from exc
+
+
+def _blank(cells: list[str]) -> bool:
+    return not any(c.strip() for c in cells)
+
+
+def detect_delimiter(text: str, metrics: Mapping[str, MetricSpec]) -> str:
+    """The delimiter under which the header names both date and channel; else a comma.
+
+    Reliable because the header's words are known: a semicolon file read with commas
+    has one unknown column, `date;channel;...`.
+    """
+    for delimiter in DELIMITERS:
+        header = next((cells for _, cells in records(text, delimiter) if not _blank(cells)), [])
+        if {DATE, CHANNEL} <= {header_field(c, metrics) for c in header}:
+            return delimiter
+    return ","
+
+
+def parse_sheet(text: str, metrics: Mapping[str, MetricSpec], channels: Mapping[str, str]) -> Sheet:
+    """Every row of the file; problems of the file as a whole (header, size) are a 422."""
+    delimiter = detect_delimiter(text, metrics)
+    lines = (record for record in records(text, delimiter) if not _blank(record[1]))
+    first_record = next(lines, None)
+    if first_record is None:  # only empty cells: `,,,` lines
+        raise Invalid(
+            "The file is empty: send a header row and one row per channel per day.",
+            [FieldError("body", "only empty cells", code="empty_file")],
+            code="invalid_file",
+        )
+    header_line, header = first_record
+    layout = read_header(header, header_line, metrics)
+    rows: list[Row] = []
+    first_seen: dict[tuple[date, str], int] = {}
+    for line, cells in lines:
+        if len(rows) == MAX_DATA_ROWS:
+            raise Invalid(
+                f"At most {MAX_DATA_ROWS:,} rows per import; split the file.",
+                [FieldError("rows", f"more than {MAX_DATA_ROWS:,} rows", code="too_many_rows")],
+                code="invalid_file",
+            )
+        row = parse_row(line, cells, layout, channels)
+        if row.day is not None and row.channel is not None:
+            first = first_seen.setdefault((row.day, row.channel), line)
+            if first != line:
+                row.error(
+                    layout.channel.header,
+                    f"{row.day.isoformat()} {row.channel} is already on line {first}: one row "
+                    "per channel per day",
+                )
+        rows.append(row)
+    if not rows:
+        raise Invalid(
+            "The file has a header but no rows.",
+            [FieldError("rows", "no rows under the header", code="empty_file")],
+            code="invalid_file",
+        )
+    return Sheet(layout, rows, delimiter)
