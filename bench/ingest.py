@@ -170,8 +170,9 @@ def send(
     connections: int,
     results: "Queue[dict[str, Any]]",
 ) -> None:
-    """The sender process: open loop at `rate` points/s (closed loop when 0). Each answer
-    time counts from when the request was due, so a queue in the sender counts too."""
+    """The sender process: open loop at `rate` points/s (closed loop when 0). At a rate,
+    each answer time counts from when the request was due, so a queue in the sender
+    counts too; closed loop, from when it got a connection."""
 
     async def run() -> dict[str, Any]:
         latencies: list[float] = []
@@ -183,6 +184,8 @@ def send(
 
         async def post(head: bytes, body: bytes, due: float) -> None:
             connection = await pool.get()
+            if not rate:  # closed loop: requests wait for a free connection by design
+                due = time.perf_counter()
             try:
                 status, answer = await connection.post(head, body)
             finally:
@@ -314,6 +317,14 @@ def within_server(metrics: str) -> dict[str, float]:
     return {bound: counts[bound] / total for bound in ("0.025", "0.05", "0.1") if bound in counts}
 
 
+async def wal_position(database_url: str) -> int:
+    connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    try:
+        return int(await connection.fetchval("SELECT pg_current_wal_lsn() - '0/0'"))
+    finally:
+        await connection.close()
+
+
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -362,6 +373,7 @@ def main() -> None:
                     target=send,
                     args=(url, requests, args.rate, args.batch, args.connections, results),
                 )
+                wal_before = asyncio.run(wal_position(database_url))
                 before = cpu_seconds()
                 sender.start()
                 time.sleep(1)
@@ -375,6 +387,7 @@ def main() -> None:
                     wait_applied(database_url, count + 3, 600)
                 )
                 after = cpu_seconds()
+                wal = asyncio.run(wal_position(database_url)) - wal_before
                 server_side = within_server(httpx.get(f"{base}/metrics").text)
         finally:
             worker.terminate()
@@ -414,6 +427,7 @@ def main() -> None:
         "  CPU cores used           "
         + ", ".join(f"{name} {seconds / elapsed:.2f}" for name, seconds in sorted(used.items()))
     )
+    print(f"  PostgreSQL WAL written   {wal / points:10,.0f} bytes per point")
     print(f"  asyncpg COPY, per batch  {per_batch:10,.0f} points/s (a transaction per batch)")
     print(f"  asyncpg COPY, in one go  {in_one:10,.0f} points/s")
 

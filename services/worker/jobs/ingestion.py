@@ -4,7 +4,7 @@ import uuid
 from datetime import timedelta
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.worker.runtime import WorkerRuntime, transactional
@@ -19,7 +19,15 @@ STUCK_AFTER = timedelta(seconds=60)
 
 @transactional
 async def apply_ingest_batch(session: AsyncSession, runtime: WorkerRuntime, batch_id: str) -> int:
-    """Apply one batch; a second run finds it applied and does nothing. Returns accepted."""
+    """Apply one batch; a second run finds it applied and does nothing. Returns accepted.
+
+    The commit does not wait for the disk. The received batch is already durable (the
+    webhook's commit waited), and its status changes in this same transaction as the
+    figures: a crash that loses this commit loses both, the batch is `received` again,
+    and the sweeper applies it once more. Waiting here only delayed the webhooks'
+    commits behind ours (their p99 went from 110 to 50 ms when we stopped).
+    """
+    await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     outcome = await apply.apply_batch(session, batch_id=uuid.UUID(batch_id), now=utcnow())
     logger.info(
         "batch applied",
