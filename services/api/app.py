@@ -14,15 +14,19 @@ from services.api.metrics import RequestMetrics
 from services.api.middleware import RequestContextMiddleware, TransactionMiddleware
 from services.api.routers import (
     activity,
+    alerts,
     api_keys,
     approvals,
     campaign_plan,
     campaigns,
+    events,
     health,
     ingestion,
     integrations,
+    issues,
     members,
     metric_import,
+    rules,
     tasks,
     workspace,
 )
@@ -129,6 +133,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         approvals,
         tasks,
         activity,
+        issues,
+        rules,
+        alerts,
+        events,
     )
     app.state.routers = [module.router for module in modules]
     for router in app.state.routers:

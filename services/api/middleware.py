@@ -188,12 +188,22 @@ class RequestContextMiddleware:
         return ProblemResponse(body, status_code=status)
 
 
+def _is_event_stream(start: Message) -> bool:
+    content_type = Headers(raw=start["headers"]).get("content-type", "")
+    return content_type.split(";", 1)[0].strip().lower() == "text/event-stream"
+
+
 class TransactionMiddleware:
     """One transaction per request, committed BEFORE the response leaves.
 
     The response is held back until the commit: a client never reads a 201 for a change
     that then failed to commit. Responses under 400 commit (with the Idempotency-Key's
     stored response, in the same transaction); anything else rolls back.
+
+    A server-sent event stream cannot be held back (it may never end), nor keep its
+    transaction and connection for hours: it commits what it read to start (the API key's
+    last use) as its response starts, then passes through; it reads on with
+    transactions of its own.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -208,16 +218,27 @@ class TransactionMiddleware:
         scope[UNIT_OF_WORK] = uow
         start: Message | None = None
         chunks: list[bytes] = []
+        streaming = False
 
         async def hold(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                start = message
+            nonlocal start, streaming
+            if streaming:
+                await send(message)
+            elif message["type"] == "http.response.start":
+                if message["status"] < 400 and _is_event_stream(message):
+                    await uow.commit()
+                    await uow.close()
+                    streaming = True
+                    await send(message)
+                else:
+                    start = message
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
         try:
             await self.app(scope, receive, hold)
+            if streaming:
+                return
             assert start is not None, "the app sent no response"
             body = b"".join(chunks)
             if start["status"] < 400:

@@ -8,7 +8,7 @@ from typing import Any
 from arq import cron
 from arq.connections import RedisSettings
 
-from services.worker.jobs import housekeeping, ingestion
+from services.worker.jobs import alerts, housekeeping, ingestion, issues
 from services.worker.runtime import on_shutdown, startup
 from shared import jobs
 from shared.config import Settings, get_settings
@@ -18,12 +18,17 @@ FUNCTIONS = [
     housekeeping.prune_idempotency_keys,
     ingestion.apply_ingest_batch,
     ingestion.requeue_stuck_batches,
+    alerts.watch_campaign,
+    alerts.watch_active_campaigns,
+    issues.check_issue_response_sla,
 ]
 
 CRON_JOBS = [
     # Every worker schedules every cron; arq's fixed id per tick runs it once.
     cron(housekeeping.prune_idempotency_keys, minute={7, 37}, run_at_startup=False),
     cron(ingestion.requeue_stuck_batches, second={30}, run_at_startup=False),
+    cron(alerts.watch_active_campaigns, second={0}, run_at_startup=False),
+    cron(issues.check_issue_response_sla, second={15}, run_at_startup=False),
 ]
 
 

@@ -19,6 +19,7 @@ from shared.activity.models import ActivityEntry, EntryAction
 from shared.actor import Actor
 from shared.campaigns.models import BudgetLine, Campaign, Expense, Goal, Phase, Risk
 from shared.ids import new_id
+from shared.issues.models import Issue, IssueComment
 from shared.tasks.models import Task, TaskDependency
 from shared.timeutil import utcnow
 
@@ -34,6 +35,8 @@ TRACKED: dict[type[Any], str] = {
     Risk: "risk",
     Task: "task",
     TaskDependency: "task_dependency",
+    Issue: "issue",
+    IssueComment: "issue_comment",
 }
 UNTRACKED_FIELDS = frozenset(
     {"id", "workspace_id", "campaign_id", "created_at", "updated_at", "version"}

@@ -4,12 +4,15 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.activity import tracking
 from shared.actor import Actor
 from shared.approvals import registration, rounds
 from shared.approvals.models import Decision
 from shared.campaigns import lifecycle, readiness
 from shared.campaigns.models import Campaign
 from shared.errors import Conflict, FieldError, Invalid
+from shared.events import kinds
+from shared.events.service import record_event
 
 SIMPLE_ACTIONS = ("activate", "complete", "archive", "revise", "cancel")
 
@@ -29,7 +32,17 @@ async def submit(session: AsyncSession, *, campaign: Campaign, actor: Actor, now
                 ],
             )
     lifecycle.transition(campaign, "submit", now)
-    await rounds.start_round(session, campaign, actor)
+    approval_round = await rounds.start_round(session, campaign, actor)
+    await record_event(
+        session,
+        workspace_id=campaign.workspace_id,
+        kind=kinds.CAMPAIGN_SUBMITTED,
+        subject_type="campaign",
+        subject_id=campaign.id,
+        campaign_id=campaign.id,
+        actor=actor,
+        data={"round": approval_round.number},
+    )
     await session.flush()
 
 
@@ -57,6 +70,20 @@ async def decide(
     )
     if decision == Decision.reject:
         lifecycle.transition(campaign, "reject", now)
+        await record_event(
+            session,
+            workspace_id=campaign.workspace_id,
+            kind=kinds.CAMPAIGN_REJECTED,
+            subject_type="campaign",
+            subject_id=campaign.id,
+            campaign_id=campaign.id,
+            actor=actor,
+            data={
+                "round": approval_round.number,
+                "step": outcome.decision.step_name,
+                "comment": comment,
+            },
+        )
     elif outcome.round_closed:
         lifecycle.transition(campaign, "approve", now)
         if campaign.registration_number is None:
@@ -64,6 +91,19 @@ async def decide(
             campaign.registration_number = await registration.next_number(
                 session, workspace_id=campaign.workspace_id, year=year
             )
+        await record_event(
+            session,
+            workspace_id=campaign.workspace_id,
+            kind=kinds.CAMPAIGN_APPROVED,
+            subject_type="campaign",
+            subject_id=campaign.id,
+            campaign_id=campaign.id,
+            actor=actor,
+            data={
+                "round": approval_round.number,
+                "registration_number": campaign.registration_number,
+            },
+        )
     await session.flush()
     return outcome
 
@@ -82,4 +122,15 @@ async def perform(
     if action == "cancel":
         campaign.cancel_reason = reason
         await rounds.withdraw(session, campaign, now)
+    if action == "activate":
+        await record_event(
+            session,
+            workspace_id=campaign.workspace_id,
+            kind=kinds.CAMPAIGN_ACTIVATED,
+            subject_type="campaign",
+            subject_id=campaign.id,
+            campaign_id=campaign.id,
+            actor=session.info.get(tracking.ACTOR_KEY),  # the caller, named by the API
+            data={},
+        )
     await session.flush()

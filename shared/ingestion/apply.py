@@ -26,6 +26,7 @@ from pydantic import (
 from sqlalchemy import or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import jobs
 from shared.campaigns.models import Campaign, CampaignStatus
 from shared.ingestion.models import (
     BatchStatus,
@@ -36,6 +37,7 @@ from shared.ingestion.models import (
 from shared.metrics.models import Metric
 
 LATE_WINDOW = timedelta(days=30)
+WATCH_JOB = "watch_campaign"  # services/worker/jobs/alerts.py
 Key = tuple[uuid.UUID, uuid.UUID, str, datetime]  # campaign, channel, metric, hour
 DayKey = tuple[uuid.UUID, str, uuid.UUID, dt.date]  # campaign, metric, channel, local day
 
@@ -155,6 +157,12 @@ async def apply_batch(session: AsyncSession, *, batch_id: uuid.UUID, now: dateti
 
     zones = {c.id: ZoneInfo(c.timezone) for c in campaigns}
     await _write(session, workspace_id, buckets, zones)
+    touched: dict[uuid.UUID, set[str]] = {}
+    for campaign_id, _, metric_key, _ in buckets:
+        touched.setdefault(campaign_id, set()).add(metric_key)
+    for campaign_id, metric_keys in touched.items():
+        # The rules reading these figures look again once they are committed.
+        jobs.enqueue(session, WATCH_JOB, campaign_id=str(campaign_id), metrics=sorted(metric_keys))
     batch.status = BatchStatus.of_outcome(len(points), len(rejected))
     batch.accepted_count = len(points) - len(rejected)
     batch.rejected = rejected

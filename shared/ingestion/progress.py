@@ -32,7 +32,10 @@ def _rate(goal: Goal, measured: Decimal | None) -> Decimal | None:
     return (measured / target * 100).quantize(CENT)
 
 
-def _expected(goal: Goal, campaign: Campaign, metric: Metric | None, today: date) -> Decimal | None:
+def expected_to_date(
+    goal: Goal, campaign: Campaign, metric: Metric | None, today: date
+) -> Decimal | None:
+    """What a cumulative goal should have reached by `today`: the target pro-rated."""
     cumulative = (
         metric is not None and metric.formula is None and metric.aggregation == Aggregation.sum
     )
@@ -71,7 +74,9 @@ async def goal_progress(
                 actual=actual,
                 lift_percent=lift,
                 achievement_rate=_rate(goal, measured),
-                expected_to_date=_expected(goal, campaign, dictionary.get(goal.metric_key), today),
+                expected_to_date=expected_to_date(
+                    goal, campaign, dictionary.get(goal.metric_key), today
+                ),
             )
         )
     return result

@@ -94,7 +94,7 @@ def _local_midnight(moment: datetime | None, zone: ZoneInfo) -> bool:
     return local is None or local.time() == time(0)
 
 
-def _base_keys(
+def base_keys(
     key: str, dictionary: dict[str, Metric], seen: frozenset[str] = frozenset()
 ) -> set[str]:
     metric = dictionary[key]
@@ -103,7 +103,7 @@ def _base_keys(
     keys: set[str] = set()
     for ref in formulas.references(formulas.parse(metric.formula)):
         if ref.key not in seen:
-            keys |= _base_keys(ref.key, dictionary, seen | {key})
+            keys |= base_keys(ref.key, dictionary, seen | {key})
     return keys
 
 
@@ -143,9 +143,9 @@ async def _aggregates(
     from the hourly points. One query per aggregation kind among the inputs (usually
     one: sum) and grouping.
     """
-    base_keys: set[str] = set()
+    inputs: set[str] = set()
     for key in keys:
-        base_keys |= _base_keys(key, dictionary)
+        inputs |= base_keys(key, dictionary)
     zone = ZoneInfo(campaign.timezone)
     by_day = granularity != "hour" and _local_midnight(start, zone) and _local_midnight(end, zone)
     table: Any = MetricDay if by_day else MetricPoint
@@ -153,7 +153,7 @@ async def _aggregates(
     # (metric, channel, period) -> (figure, values behind it); totals are combined here
     # rather than queried again, so each aggregation kind costs one query.
     parts: dict[tuple[str, str, datetime | None], tuple[Decimal, int]] = {}
-    for kind in {dictionary[k].aggregation for k in base_keys}:
+    for kind in {dictionary[k].aggregation for k in inputs}:
         groups: list[Any] = [table.metric_key, Channel.key.label("channel")]
         if granularity is not None:
             groups.append(period_of(granularity, campaign.timezone).label("period"))
@@ -164,7 +164,7 @@ async def _aggregates(
             .where(
                 table.workspace_id == campaign.workspace_id,
                 table.campaign_id == campaign.id,
-                table.metric_key.in_([k for k in base_keys if dictionary[k].aggregation == kind]),
+                table.metric_key.in_([k for k in inputs if dictionary[k].aggregation == kind]),
             )
             .group_by(*groups)
         )
@@ -185,7 +185,7 @@ async def _aggregates(
             period = rest[0] if granularity is not None else None
             parts[(metric_key, channel_key, period)] = (rest[-2], int(rest[-1]))
 
-    kinds = {key: dictionary[key].aggregation for key in base_keys}
+    kinds = {key: dictionary[key].aggregation for key in inputs}
     result: dict[tuple[str | None, datetime | None], dict[str, Decimal | None]] = {}
     across: dict[datetime | None, dict[str, list[tuple[Decimal, int]]]] = {}
     for (key, channel_key, period), (figure, samples) in parts.items():

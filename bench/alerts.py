@@ -1,0 +1,220 @@
+"""Alert latency: from a webhook's 202 to the alert firing in the database (target p99
+< 500 ms) under 1,000 points/s of background batches, with 200 rules active; and the
+cost of evaluating those rules after one batch.
+
+    .venv/bin/python -m bench.alerts [--probes 30] [--rules 200]
+
+One API process and one worker. A background sender posts a signed batch of 1,000
+points every second across the campaigns. Each probe posts 100 negative comments for
+today on the probe channel (the rule fires above 50), waits until the alert is firing
+in the database (polled every 10 ms), then posts 0 and waits until it resolved.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bench.ingest import METRICS, batch_points, seed, signed_request
+from bench.servers import servers
+from shared.alerts import service as alerts
+from shared.campaigns.models import Campaign
+from shared.db import create_engine, create_sessionmaker
+from shared.rules.models import Condition, Rule, Severity
+from shared.timeutil import utcnow
+from tests.live import live_api
+
+
+async def add_rules(database_url: str, count: int) -> str:
+    """The probe rule and `count - 1` others that read the same figures and never fire;
+    all workspace rules, so every campaign has all of them. Returns a campaign id."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            session = AsyncSession(bind=connection)
+            first = select(Campaign.workspace_id, Campaign.id).order_by(
+                Campaign.registration_number
+            )
+            workspace_id, campaign_id = (await connection.execute(first.limit(1))).one()
+            session.add(
+                Rule(
+                    workspace_id=workspace_id,
+                    name="probe",
+                    condition=Condition.threshold,
+                    params={"metric": "negative_comments", "op": ">", "value": "50"},
+                    per_channel=True,
+                    severity=Severity.critical,
+                    hold_minutes=0,
+                    hold_evaluations=1,
+                    auto_resolve=True,
+                    clear_minutes=0,
+                    opens_issue=False,
+                    labels={},
+                    enabled=True,
+                )
+            )
+            for i in range(count - 1):
+                metric = [*METRICS, "negative_comments", "ctr", "conversion_rate"][i % 13]
+                session.add(
+                    Rule(
+                        workspace_id=workspace_id,
+                        name=f"quiet {i}",
+                        condition=Condition.threshold,
+                        params={"metric": metric, "op": ">", "value": str(10**15 + i)},
+                        per_channel=i % 2 == 0,
+                        severity=Severity.warning,
+                        hold_minutes=0,
+                        hold_evaluations=1,
+                        auto_resolve=True,
+                        clear_minutes=0,
+                        opens_issue=False,
+                        labels={},
+                        enabled=True,
+                    )
+                )
+            await session.flush()
+            await session.close()
+        return str(campaign_id)
+    finally:
+        await engine.dispose()
+
+
+async def evaluation_cost(database_url: str, campaign_id: str, runs: int) -> list[float]:
+    engine = create_engine(database_url)
+    sessionmaker = create_sessionmaker(engine)
+    samples = []
+    try:
+        for _ in range(runs):
+            async with sessionmaker() as session:
+                started = time.perf_counter()
+                await alerts.watch_campaign(
+                    session,
+                    campaign_id=uuid.UUID(campaign_id),
+                    now=utcnow(),
+                    touched_metrics=list(METRICS),
+                )
+                samples.append((time.perf_counter() - started) * 1000)
+                await session.rollback()
+    finally:
+        await engine.dispose()
+    return samples
+
+
+def _headers(head: bytes) -> dict[str, str]:
+    lines = head.decode().split("\r\n")[1:]
+    return dict(line.split(": ", 1) for line in lines if ": " in line)
+
+
+def background(url: str, secret: str, numbers: list[str], stop: threading.Event) -> None:
+    """A 1,000-point signed batch every second, spread over the campaigns."""
+    with httpx.Client(timeout=30) as client:
+        index = 0
+        while not stop.is_set():
+            started = time.perf_counter()
+            body = json.dumps({"points": batch_points(index, 1000, numbers)}).encode()
+            headers = _headers(signed_request(url, secret, body))
+            client.post(url, content=body, headers=headers).raise_for_status()
+            index += 1
+            stop.wait(max(0.0, 1.0 - (time.perf_counter() - started)))
+
+
+async def probe(
+    url: str, secret: str, number: str, database_url: str, value: int, want: str
+) -> float:
+    day = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    point = {
+        "campaign": number,
+        "channel": "channel_0",
+        "metric": "negative_comments",
+        "date": day.isoformat(),
+        "value": value,
+    }
+    body = json.dumps({"points": [point]}).encode()
+    headers = _headers(signed_request(url, secret, body))
+    connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    try:
+        async with httpx.AsyncClient(timeout=30) as client:
+            answer = await client.post(url, content=body, headers=headers)
+            accepted = time.perf_counter()
+            answer.raise_for_status()
+        while True:
+            status = await connection.fetchval(
+                "SELECT status FROM alerts WHERE channel = 'channel_0' "
+                "ORDER BY first_seen_at DESC LIMIT 1"
+            )
+            if status == want:
+                return (time.perf_counter() - accepted) * 1000
+            if time.perf_counter() - accepted > 30:
+                raise TimeoutError(f"no {want} alert after 30 s")
+            await asyncio.sleep(0.01)
+    finally:
+        await connection.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--probes", type=int, default=30)
+    parser.add_argument("--rules", type=int, default=200)
+    args = parser.parse_args()
+    with servers("alerts") as (database_url, redis_url):
+        integration_id, secret, numbers = asyncio.run(seed(database_url))
+        campaign_id = asyncio.run(add_rules(database_url, args.rules))
+        env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "LOG_LEVEL": "WARNING",
+               "RATE_LIMIT_PER_MINUTE": "0"}  # fmt: skip
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "worker"], env=os.environ | env
+        )
+        stop = threading.Event()
+        fired: list[float] = []
+        cleared: list[float] = []
+        try:
+            with live_api(env) as base:
+                url = f"{base}/v1/ingest/{integration_id}"
+                sender = threading.Thread(
+                    target=background, args=(url, secret, numbers, stop), daemon=True
+                )
+                sender.start()
+                time.sleep(3)
+                for _ in range(args.probes):
+                    for value, want, samples in ((100, "firing", fired), (0, "resolved", cleared)):
+                        samples.append(
+                            asyncio.run(probe(url, secret, numbers[0], database_url, value, want))
+                        )
+                stop.set()
+                sender.join()
+        finally:
+            worker.terminate()
+            worker.wait(10)
+        cost = sorted(asyncio.run(evaluation_cost(database_url, campaign_id, 20)))
+
+    def line(name: str, samples: list[float]) -> str:
+        ordered = sorted(samples)
+        return (
+            f"  {name:<44} p50 {statistics.median(ordered):7.1f} ms   "
+            f"p99 {ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]:7.1f} ms"
+        )
+
+    print(
+        f"{args.probes} probes, {args.rules} rules active on {len(numbers)} campaigns, 1,000 "
+        f"points/s in the background, {os.cpu_count()} cores; {datetime.now(UTC):%Y-%m-%d}"
+    )
+    print(line("webhook 202 -> alert firing in the database", fired))
+    print(line("webhook 202 -> alert resolved", cleared))
+    print(line(f"evaluating {args.rules} rules after a batch", cost))
+
+
+if __name__ == "__main__":
+    main()
