@@ -63,9 +63,13 @@ async def watch_campaign(
         if rule.min_sample_metric in dictionary:
             wanted.add(rule.min_sample_metric)
     context = Context(campaign, dictionary, now, frozenset(wanted))
+    open_now = await state.open_on_campaign(session, campaign)
+    inhibited = await state.inhibiting_channels(session, campaign)
     changed: list[Alert] = []
     for rule, params in watching:
-        findings = await evaluate(session, rule, params, context)
+        findings = state.inhibit(rule, await evaluate(session, rule, params, context), inhibited)
+        if not state.worth_recording(rule, findings, open_now):
+            continue
         changed += await state.record(
             session,
             rule=rule,

@@ -6,6 +6,7 @@ counts its own breach on it. The partial unique index on open fingerprints is th
 guarantee underneath: no code path can open a second alert for the same thing.
 """
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -37,11 +38,34 @@ async def lock(session: AsyncSession, rule: Rule, campaign: Campaign) -> None:
 
 async def open_alerts(session: AsyncSession, rule: Rule, campaign: Campaign) -> dict[str, Alert]:
     rows = await session.scalars(
-        select(Alert).where(
-            Alert.rule_id == rule.id, Alert.campaign_id == campaign.id, Alert.status.in_(OPEN)
-        )
+        select(Alert)
+        .where(Alert.rule_id == rule.id, Alert.campaign_id == campaign.id, Alert.status.in_(OPEN))
+        .execution_options(populate_existing=True)  # as it is now that we hold the lock
     )
     return {alert.subject: alert for alert in rows}
+
+
+async def open_on_campaign(session: AsyncSession, campaign: Campaign) -> set[tuple[uuid.UUID, str]]:
+    """(rule, subject) of every open alert of the campaign: read once per evaluation."""
+    rows = await session.execute(
+        select(Alert.rule_id, Alert.subject).where(
+            Alert.campaign_id == campaign.id, Alert.status.in_(OPEN)
+        )
+    )
+    return {(rule_id, subject) for rule_id, subject in rows}
+
+
+def worth_recording(
+    rule: Rule, findings: list[Finding], open_now: set[tuple[uuid.UUID, str]]
+) -> bool:
+    """Whether the findings can change anything. Most rules, most of the time, find
+    nothing wrong and have nothing open: they are skipped without a lock or a write.
+    Skipping on a slightly old view is safe: a clear finding with no open alert has
+    nothing to do whatever another worker just did, and it does its own recording."""
+    return any(
+        f.state == "breached" or (f.state == "clear" and (rule.id, f.subject) in open_now)
+        for f in findings
+    )
 
 
 async def inhibiting_channels(session: AsyncSession, campaign: Campaign) -> set[str]:
@@ -80,10 +104,10 @@ async def record(
     now: datetime,
     active_silences: Sequence[Silence],
 ) -> list[Alert]:
-    """Apply one evaluation's findings; returns the alerts that changed state."""
+    """Apply one evaluation's findings (already `inhibit`ed); returns the alerts that
+    changed state."""
     await lock(session, rule, campaign)
     alerts = await open_alerts(session, rule, campaign)
-    findings = inhibit(rule, findings, await inhibiting_channels(session, campaign))
     changed = []
     for finding in findings:
         alert = alerts.get(finding.subject)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.alerts import state
 from shared.alerts.models import OPEN, Alert
 from shared.campaigns.models import Campaign, CampaignStatus
 from shared.errors import FieldError, Invalid
@@ -223,6 +224,7 @@ async def preview(
             )
         }
         findings = await evaluate(session, rule, params, Context(campaign, dictionary, now))
+        findings = state.inhibit(rule, findings, await state.inhibiting_channels(session, campaign))
         found += [(campaign, f, open_alerts.get(f.subject)) for f in findings]
     return found
 

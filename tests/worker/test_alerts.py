@@ -330,8 +330,8 @@ async def test_rules_are_validated_and_private(
 ):
     ctx = await campaign_with_owner(client, tenant, session)
     cid = ctx["campaign"]["id"]
-    ctr = {"metric": "ctr"}
-    cases = [
+    ctr: dict[str, Any] = {"metric": "ctr"}
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"condition": "threshold", "params": {"metric": "likes", "value": 1}}, "params.metric"),
         ({"condition": "below_target", "params": ctr | {"percent": -5}}, "params.percent"),
         ({"condition": "no_data", "params": ctr | {"within_hours": 3}}, "params.metric"),
