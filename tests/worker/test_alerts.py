@@ -13,7 +13,17 @@ from sqlalchemy import func, select, update
 
 from shared.alerts import service as alerts
 from shared.alerts.models import Alert, AlertStatus, AlertTransition
-from shared.campaigns.models import Campaign, Direction, Goal, GoalType, Level, TargetKind
+from shared.campaigns.models import (
+    BudgetCategory,
+    BudgetLine,
+    Campaign,
+    Direction,
+    Expense,
+    Goal,
+    GoalType,
+    Level,
+    TargetKind,
+)
 from shared.db import unit_of_work
 from shared.events.models import Event
 from shared.tasks.models import Task, TaskLevel, TaskStatus
@@ -370,3 +380,95 @@ async def test_rules_are_validated_and_private(
         "/v1/rules/templates/enable", json={"keys": ["negative_comments"]}, headers=tenant.auth()
     )
     assert [r["id"] for r in again.json()] == [r["id"] for r in twice.json()]
+
+
+async def test_change_budget_burn_inhibition_and_inactive_campaigns(
+    client, tenant: Tenant, session, runtime, run_worker
+):
+    ctx = await campaign_with_owner(client, tenant, session)
+    cid = uuid.UUID(ctx["campaign"]["id"])
+    campaign = await session.get(Campaign, cid)
+    assert campaign is not None
+    yesterday, before = today() - timedelta(days=1), today() - timedelta(days=2)
+    await rule(
+        client,
+        tenant,
+        campaign_id=str(cid),
+        condition="change",
+        params={"metric": "ctr", "percent": "30"},
+        per_channel=True,
+    )
+    await enter(
+        client,
+        tenant,
+        str(cid),
+        [
+            {"channel": ch, "metric": m, "date": d.isoformat(), "value": v}
+            for ch in ("social_feed", "offline_store")
+            for d, m, v in (
+                (before, "impressions", 1000),
+                (before, "clicks", 20),  # CTR 2%
+                (yesterday, "impressions", 1000),
+                (yesterday, "clicks", 14),  # CTR 1.4%: exactly 30% down
+            )
+        ],
+    )
+    # Contingency: 1,000 planned, 1,000 spent: used up.
+    session.add_all(
+        [
+            BudgetLine(workspace_id=tenant.workspace_id, campaign_id=cid,
+                       category=BudgetCategory.contingency, planned_amount=Decimal(1000)),
+            Expense(workspace_id=tenant.workspace_id, campaign_id=cid,
+                    category=BudgetCategory.contingency, amount=Decimal(1000), spent_on=today()),
+        ]
+    )  # fmt: skip
+    await session.commit()
+    await client.post(
+        "/v1/rules/templates/enable",
+        json={"keys": ["contingency_eaten"]},
+        headers=tenant.auth(Role.editor),
+    )
+
+    async def watch(now: datetime | None = None) -> list[Alert]:
+        async with unit_of_work(runtime.sessionmaker, runtime.job_queue) as work:
+            return await alerts.watch_campaign(work, campaign_id=cid, now=now or utcnow())
+
+    changed = await watch()
+    assert sorted((a.channel or "", a.message.split(":")[0]) for a in changed) == [
+        ("", "spent 1000.00 of 1000.00 planned for contingency (100%"),
+        ("offline_store", "ctr 0.014 against 0.02"),
+        ("social_feed", "ctr 0.014 against 0.02"),
+    ]
+
+    # A channel with no data today by 17:00: its own alert holds back the others.
+    await client.post(
+        "/v1/rules/templates/enable", json={"keys": ["no_data_by_1700"]}, headers=tenant.auth()
+    )
+    late = datetime.combine(today(), time(17, 30), SHANGHAI)
+    for alert in await watch(late):
+        assert alert.status == AlertStatus.firing
+    preview_rule = (
+        await client.get("/v1/rules", params={"condition": "change"}, headers=tenant.auth())
+    ).json()["items"][0]
+    # Resolve the change alerts by hand: a new breach on an inhibited channel stays quiet.
+    for alert in (
+        await session.scalars(select(Alert).where(Alert.rule_id == uuid.UUID(preview_rule["id"])))
+    ).all():
+        await client.post(
+            f"/v1/alerts/{alert.id}/resolve", json={"note": "seen"}, headers=tenant.auth()
+        )
+    assert [a for a in await watch(late) if a.rule_id == uuid.UUID(preview_rule["id"])] == []
+    preview = await client.post(f"/v1/rules/{preview_rule['id']}/preview", headers=tenant.auth())
+    assert {f["state"] for f in preview.json()["findings"]} == {"inhibited"}
+
+    # A campaign that is not active raises nothing, even from the minute's cron.
+    await session.execute(update(Campaign).where(Campaign.id == cid).values(status="completed"))
+    await session.commit()
+    before_count = await session.scalar(select(func.count()).select_from(Alert))
+    async with unit_of_work(runtime.sessionmaker, runtime.job_queue) as work:
+        from shared import jobs  # noqa: PLC0415
+
+        jobs.enqueue(work, "watch_active_campaigns")
+    worker = await run_worker()
+    assert worker.jobs_failed == 0
+    assert await session.scalar(select(func.count()).select_from(Alert)) == before_count
