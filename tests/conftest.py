@@ -193,6 +193,9 @@ def run_worker(settings: Settings) -> Any:
             "poll_delay": 0,
             "handle_signals": False,
         }
+        for job in options["cron_jobs"]:
+            # The cron objects outlive a burst; a stale next run would replay old ticks.
+            job.next_run = None
         worker = Worker(**(options | overrides))
         try:
             await worker.main()

@@ -94,7 +94,6 @@ def upgrade() -> None:
             sa.Enum("manual", "alert", name="issuesource", native_enum=False, length=32),
             nullable=False,
         ),
-        # No foreign key to alerts yet: that table's migration adds it.
         sa.Column("alert_id", sa.Uuid(), nullable=True),
         sa.Column("response_due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("responded_at", sa.DateTime(timezone=True), nullable=True),
@@ -105,6 +104,12 @@ def upgrade() -> None:
         sa.Column("campaign_id", sa.Uuid(), nullable=False),
         *_entity_columns(),
         sa.CheckConstraint("progress BETWEEN 0 AND 100", name=op.f("ck_issues_progress_percent")),
+        sa.ForeignKeyConstraint(
+            ["alert_id"],
+            ["alerts.id"],
+            name=op.f("fk_issues_alert_id_alerts"),
+            ondelete="SET NULL",
+        ),
         sa.ForeignKeyConstraint(
             ["campaign_id"],
             ["campaigns.id"],

@@ -57,8 +57,8 @@ _WATCHED = "sla_breached_at IS NULL AND responded_at IS NULL AND status IN ('ope
 class Issue(CampaignItem):
     """A row of the brief's tracking table.
 
-    `alert_id` has no foreign key yet: the alerts table belongs to another migration,
-    which adds it. The partial unique index makes one issue per alert, whoever races.
+    The partial unique index on `alert_id` makes one issue per alert, whoever races; an
+    alert deleted with its rule leaves the issue, without the link.
     """
 
     __tablename__ = "issues"
@@ -88,7 +88,7 @@ class Issue(CampaignItem):
     status: Mapped[IssueStatus] = mapped_column(str_enum(IssueStatus), default=IssueStatus.open)
     severity: Mapped[Severity] = mapped_column(str_enum(Severity))
     source: Mapped[IssueSource] = mapped_column(str_enum(IssueSource))
-    alert_id: Mapped[uuid.UUID | None]
+    alert_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
     response_due_at: Mapped[datetime]
     responded_at: Mapped[datetime | None]
     sla_breached_at: Mapped[datetime | None]

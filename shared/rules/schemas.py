@@ -130,6 +130,24 @@ class RuleOut(ResponseModel):
 
 
 class TemplateOut(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "key": "negative_comments",
+                    "name": "More than 50 negative comments in a day",
+                    "description": "Negative comments over 50 on the campaign's day.",
+                    "rule": {
+                        "condition": "threshold",
+                        "params": {"metric": "negative_comments", "op": ">", "value": "50"},
+                        "severity": "critical",
+                        "opens_issue": True,
+                    },
+                }
+            ]
+        }
+    )
+
     key: str
     name: str
     description: str

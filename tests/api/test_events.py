@@ -279,7 +279,9 @@ async def test_each_workspace_reads_only_its_own_events(client, tenant, other_te
     ],
 )
 async def test_bad_filters_are_422_naming_the_parameter(client, tenant, params, field):
-    for path in ("/v1/events", "/v1/events/stream"):
+    # The stream takes the same filters but no limit: it would ignore it and never end.
+    paths = ["/v1/events"] if "limit" in params else ["/v1/events", "/v1/events/stream"]
+    for path in paths:
         response = await client.get(path, params=params, headers=tenant.auth(Role.viewer))
         problem = assert_problem(response, 422)
         assert field in fields_of(problem), problem

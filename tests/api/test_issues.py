@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import func, select, update
 
 from shared import jobs
+from shared.alerts.models import Alert, AlertStatus
 from shared.db import unit_of_work
 from shared.events.models import Event
 from shared.issues import service as issues
 from shared.issues.models import Issue
+from shared.rules.models import Condition, Rule, Severity
 from shared.timeutil import utcnow
 from shared.workspaces.models import Role
 from tests.helpers import Tenant, add_member, assert_problem, fields_of
@@ -53,6 +55,36 @@ async def world(client, tenant: Tenant) -> dict[str, str]:
         "task": await make_task(client, tenant, campaign, owner["id"]),
         "other_campaign": await make_campaign(client, tenant, "Double 11"),
     }
+
+
+async def make_alert(session: Any, workspace_id: uuid.UUID, campaign_id: uuid.UUID) -> uuid.UUID:
+    """A real alert (and its rule) for an issue to point at."""
+    rule = Rule(
+        workspace_id=workspace_id,
+        name="CTR under target",
+        condition=Condition.below_target,
+        params={"metric": "ctr", "percent": "20"},
+        severity=Severity.warning,
+    )
+    session.add(rule)
+    await session.flush()
+    now = utcnow()
+    alert = Alert(
+        workspace_id=workspace_id,
+        rule_id=rule.id,
+        campaign_id=campaign_id,
+        subject="",
+        fingerprint=f"{rule.id}:{campaign_id}:",
+        status=AlertStatus.firing,
+        severity=Severity.warning,
+        message="ctr 0.012 is 20% under its target 0.015",
+        first_seen_at=now,
+        last_seen_at=now,
+        fired_at=now,
+    )
+    session.add(alert)
+    await session.flush()
+    return alert.id
 
 
 def issue_body(world: dict[str, str], **fields: Any) -> dict[str, Any]:
@@ -447,7 +479,7 @@ async def test_list_filters_sorts_and_pages(client, tenant, world, session):
 async def test_an_alert_opens_one_issue_and_its_resolution_is_a_comment(
     client, tenant, world, session
 ):
-    alert_id = uuid.uuid4()
+    alert_id = await make_alert(session, tenant.workspace_id, uuid.UUID(world["campaign"]))
     arguments: dict[str, Any] = {
         "workspace_id": tenant.workspace_id,
         "campaign_id": uuid.UUID(world["campaign"]),
@@ -491,7 +523,8 @@ async def test_an_alert_opens_one_issue_and_its_resolution_is_a_comment(
 async def test_concurrent_openings_for_one_alert_make_one_issue(client, tenant, runtime):
     owner = await add_member(client, tenant)
     campaign = await make_campaign(client, tenant)
-    alert_id = uuid.uuid4()
+    async with runtime.sessionmaker() as session, session.begin():
+        alert_id = await make_alert(session, tenant.workspace_id, uuid.UUID(campaign))
 
     async def open_for_alert(session: Any) -> Issue:
         return await issues.open_issue_for_alert(

@@ -122,8 +122,13 @@ def test_registry_lists_every_job_and_cron():
         "prune_idempotency_keys",
         "apply_ingest_batch",
         "requeue_stuck_batches",
+        "watch_campaign",
+        "watch_active_campaigns",
+        "check_issue_response_sla",
     ]
     assert [c.name for c in CRON_JOBS] == [
         "cron:prune_idempotency_keys",
         "cron:requeue_stuck_batches",
+        "cron:watch_active_campaigns",
+        "cron:check_issue_response_sla",
     ]
