@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     worker_stale_after_seconds: float = 30.0
     worker_poll_delay_seconds: float = 0.1
     worker_max_jobs: int = 50
+    # Notification callbacks never reach private, loopback or metadata addresses, except
+    # inside these networks (comma-separated CIDRs, e.g. "10.20.0.0/16,127.0.0.0/8").
+    notify_allowed_networks: str = ""
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000", description="links in notifications point here"
+    )
 
     @property
     def idempotency_ttl(self) -> timedelta:

@@ -6,12 +6,14 @@ from shared.alerts import models as alert_models
 from shared.approvals import models as approval_models
 from shared.campaigns import models as campaign_models
 from shared.db import Base
+from shared.escalations import models as escalation_models
 from shared.events import models as event_models
 from shared.idempotency import models as idempotency_models
 from shared.ingestion import models as ingestion_models
 from shared.integrations import models as integration_models
 from shared.issues import models as issue_models
 from shared.metrics import models as metric_models
+from shared.notifications import models as notification_models
 from shared.rules import models as rule_models
 from shared.tasks import models as task_models
 from shared.workspaces import models as workspace_models
@@ -22,12 +24,14 @@ __all__ = [
     "alert_models",
     "approval_models",
     "campaign_models",
+    "escalation_models",
     "event_models",
     "idempotency_models",
     "ingestion_models",
     "integration_models",
     "issue_models",
     "metric_models",
+    "notification_models",
     "rule_models",
     "task_models",
     "tracking",

@@ -19,6 +19,7 @@ from services.api.routers import (
     approvals,
     campaign_plan,
     campaigns,
+    escalations,
     events,
     health,
     ingestion,
@@ -26,6 +27,7 @@ from services.api.routers import (
     issues,
     members,
     metric_import,
+    notifications,
     rules,
     tasks,
     workspace,
@@ -137,10 +139,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         rules,
         alerts,
         events,
+        notifications,
+        escalations,
     )
     app.state.routers = [module.router for module in modules]
     for router in app.state.routers:
         app.include_router(router)
+    # What notification endpoints receive: documented in the OpenAPI `webhooks` section.
+    app.webhooks.include_router(notifications.webhooks)
     openapi.install(app)
     return app
 

@@ -29,6 +29,7 @@ def install(app: FastAPI) -> None:
             version=app.version,
             description=app.description,
             routes=app.routes,
+            webhooks=app.webhooks.routes,
             tags=app.openapi_tags,
         )
         common = problem_responses(*COMMON_PROBLEMS)

@@ -19,6 +19,7 @@ from shared import jobs, logs
 from shared.config import Settings
 from shared.db import create_engine, create_sessionmaker, unit_of_work
 from shared.ids import new_id
+from shared.notifications import urls
 from shared.telemetry import heartbeat, job_metrics
 
 logger = structlog.get_logger(__name__)
@@ -36,6 +37,7 @@ class WorkerRuntime:
     redis: Any  # arq's ArqRedis
     job_queue: jobs.JobQueue
     http: httpx.AsyncClient
+    notify_http: httpx.AsyncClient  # callbacks to notification endpoints, SSRF-guarded
     worker_id: str
     heartbeat_task: asyncio.Task[None] | None = None
 
@@ -59,6 +61,7 @@ def startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
             http=httpx.AsyncClient(
                 timeout=httpx.Timeout(15.0, connect=5.0), follow_redirects=False, trust_env=False
             ),
+            notify_http=urls.guarded_client(urls.parse_networks(settings.notify_allowed_networks)),
             worker_id=f"{socket.gethostname()}:{os.getpid()}:{new_id().hex[-6:]}",
         )
         # Beat once before taking jobs, so /readyz sees this worker from its first job on.
@@ -88,6 +91,7 @@ async def on_shutdown(ctx: dict[str, Any]) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await runtime.heartbeat_task
     await runtime.http.aclose()
+    await runtime.notify_http.aclose()
     await runtime.engine.dispose()
     logger.info("worker stopped", worker_id=runtime.worker_id)
 

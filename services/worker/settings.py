@@ -8,7 +8,7 @@ from typing import Any
 from arq import cron
 from arq.connections import RedisSettings
 
-from services.worker.jobs import alerts, housekeeping, ingestion, issues
+from services.worker.jobs import alerts, escalations, housekeeping, ingestion, issues, notifications
 from services.worker.runtime import on_shutdown, startup
 from shared import jobs
 from shared.config import Settings, get_settings
@@ -21,6 +21,8 @@ FUNCTIONS = [
     alerts.watch_campaign,
     alerts.watch_active_campaigns,
     issues.check_issue_response_sla,
+    notifications.send_due_deliveries,
+    escalations.process_escalations,
 ]
 
 CRON_JOBS = [
@@ -29,6 +31,14 @@ CRON_JOBS = [
     cron(ingestion.requeue_stuck_batches, second={30}, run_at_startup=False),
     cron(alerts.watch_active_campaigns, second={0}, run_at_startup=False),
     cron(issues.check_issue_response_sla, second={15}, run_at_startup=False),
+    # The outbox's safety net: deliveries whose job was lost, retries coming due, and
+    # those a killed worker had claimed. Each commit that owes one also enqueues a run.
+    cron(
+        notifications.send_due_deliveries,
+        second={5, 15, 25, 35, 45, 55},
+        run_at_startup=False,
+    ),
+    cron(escalations.process_escalations, second={2, 12, 22, 32, 42, 52}, run_at_startup=False),
 ]
 
 

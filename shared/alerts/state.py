@@ -213,6 +213,7 @@ def _event_data(alert: Alert) -> dict[str, object]:
 async def fire(
     session: AsyncSession, alert: Alert, rule: Rule, campaign: Campaign, now: datetime
 ) -> None:
+    from shared.escalations import service as escalations  # noqa: PLC0415 - they read alerts
     from shared.issues import service as issues  # noqa: PLC0415 - issues import alerts' ids
 
     alert.fired_at = now
@@ -226,6 +227,7 @@ async def fire(
         campaign_id=alert.campaign_id,
         data=_event_data(alert),
     )
+    await escalations.start_for_alert(session, alert=alert, rule=rule, now=now)
     owner_id = campaign.owner_id
     if alert.task_id is not None:
         task = await session.get(Task, alert.task_id)
@@ -257,10 +259,12 @@ async def fire(
 async def resolve(
     session: AsyncSession, alert: Alert, now: datetime, *, note: str | None, actor: Actor | None
 ) -> None:
+    from shared.escalations import service as escalations  # noqa: PLC0415
     from shared.issues import service as issues  # noqa: PLC0415
 
     before = alert.status
     alert.resolved_at, alert.resolve_note, alert.clear_since = now, note, None
+    await escalations.stop_for_alert(session, alert_id=alert.id, reason="resolved", now=now)
     await _transition(session, alert, before, AlertStatus.resolved, now, actor=actor, note=note)
     if before == AlertStatus.pending:
         return  # it never fired: nobody was told, nothing to tell

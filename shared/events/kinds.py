@@ -5,6 +5,7 @@ from enum import StrEnum
 ALERT_FIRED = "alert.fired"
 ALERT_ACKNOWLEDGED = "alert.acknowledged"
 ALERT_RESOLVED = "alert.resolved"
+ALERT_ESCALATED = "alert.escalated"  # sent to a policy level's targets only
 ISSUE_CREATED = "issue.created"
 ISSUE_SLA_BREACHED = "issue.sla_breached"
 TASK_OVERDUE = "task.overdue"
@@ -18,6 +19,7 @@ ALL_KINDS = (
     ALERT_FIRED,
     ALERT_ACKNOWLEDGED,
     ALERT_RESOLVED,
+    ALERT_ESCALATED,
     ISSUE_CREATED,
     ISSUE_SLA_BREACHED,
     TASK_OVERDUE,

@@ -14,6 +14,7 @@ from shared.errors import FieldError, Invalid
 from shared.events.kinds import ALL_KINDS
 from shared.events.models import Event, Xid8
 from shared.events.positions import Position
+from shared.notifications.service import notify_event
 from shared.tenancy import in_workspace
 from shared.timeutil import utcnow
 
@@ -42,6 +43,10 @@ async def record_event(
         occurred_at=utcnow(),
     )
     session.add(event)
+    # Events -> notifications: endpoints subscribed to this kind of event get their
+    # delivery (the outbox row) in this same transaction, so it commits or rolls back
+    # with the change, and nothing is owed for a change that never happened.
+    await notify_event(session, event)
     return event
 
 

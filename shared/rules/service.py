@@ -13,6 +13,7 @@ from shared.alerts import state
 from shared.alerts.models import OPEN, Alert
 from shared.campaigns.models import Campaign, CampaignStatus
 from shared.errors import FieldError, Invalid
+from shared.escalations.models import EscalationPolicy
 from shared.ingestion.series import base_keys
 from shared.metrics import service as metrics
 from shared.metrics.models import Metric
@@ -50,6 +51,21 @@ def _check(rule: Rule, dictionary: dict[str, Metric]) -> conditions.Params:
     return params
 
 
+async def _check_policy(session: AsyncSession, rule: Rule) -> None:
+    if rule.escalation_policy_id is None:
+        return
+    policy = await session.scalar(
+        in_workspace(EscalationPolicy, rule.workspace_id).where(
+            EscalationPolicy.id == rule.escalation_policy_id
+        )
+    )
+    if policy is None:
+        raise Invalid(
+            "Unknown escalation policy.",
+            [FieldError("escalation_policy_id", f"no policy {rule.escalation_policy_id} here")],
+        )
+
+
 async def create_rule(
     session: AsyncSession, *, workspace_id: uuid.UUID, data: dict[str, Any]
 ) -> Rule:
@@ -68,6 +84,7 @@ async def create_rule(
             )
     rule = Rule(workspace_id=workspace_id, **data)
     _check(rule, await metrics.dictionary(session, workspace_id=workspace_id))
+    await _check_policy(session, rule)
     session.add(rule)
     await session.flush()
     return rule
@@ -86,6 +103,7 @@ async def update_rule(
     for name, value in changes.items():
         setattr(rule, name, value)
     _check(rule, await metrics.dictionary(session, workspace_id=rule.workspace_id))
+    await _check_policy(session, rule)
     await session.flush()
     return rule
 

@@ -125,10 +125,12 @@ def test_registry_lists_every_job_and_cron():
         "watch_campaign",
         "watch_active_campaigns",
         "check_issue_response_sla",
+        "send_due_deliveries",
     ]
     assert [c.name for c in CRON_JOBS] == [
         "cron:prune_idempotency_keys",
         "cron:requeue_stuck_batches",
         "cron:watch_active_campaigns",
         "cron:check_issue_response_sla",
+        "cron:send_due_deliveries",
     ]

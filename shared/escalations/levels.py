@@ -1,0 +1,123 @@
+"""What a policy's levels say: after how long, to whom, unless what, and when.
+
+- `after_minutes`: after the previous level (the first: after the alert fired).
+- `unless`: `acknowledged` skips the level once someone acknowledged the alert;
+  `action_plan` skips it once the alert's issue has an action plan (the manuals: the
+  manager owes a plan within 24 hours, or it goes up).
+- `targets`: an endpoint; a member (their personal endpoints); or a role resolved on
+  the campaign: `campaign_owner`, `task_owner` (of the alert's task), `goal_owner` (of
+  the goals measuring the rule's metric), `first_approver` and `final_approver` (the
+  first and last steps of the campaign's approval chain: department head, management),
+  `approvers` (every step).
+- `working_hours`: the level only goes out inside them (weekdays and times, in the
+  campaign's timezone unless one is given) and otherwise waits for the next window;
+  `critical_overrides` lets a critical alert through at any hour.
+"""
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from shared.errors import FieldError, Invalid
+
+Role = Literal[
+    "campaign_owner", "task_owner", "goal_owner", "first_approver", "final_approver", "approvers"
+]
+
+
+class Target(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["endpoint", "member", "role"]
+    endpoint_id: uuid.UUID | None = None
+    member_id: uuid.UUID | None = None
+    role: Role | None = None
+
+    @model_validator(mode="after")
+    def _one_reference(self) -> "Target":
+        given = {
+            "endpoint": self.endpoint_id,
+            "member": self.member_id,
+            "role": self.role,
+        }
+        if given[self.type] is None or sum(v is not None for v in given.values()) != 1:
+            raise ValueError(f"a {self.type} target names its {self.type} (and nothing else)")
+        return self
+
+
+class WorkingHours(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    weekdays: list[int] = Field(default=[0, 1, 2, 3, 4], min_length=1, max_length=7)
+    start: dt.time = dt.time(9)
+    end: dt.time = dt.time(18)
+    timezone: str | None = Field(default=None, description="None: the campaign's")
+
+    @model_validator(mode="after")
+    def _sane(self) -> "WorkingHours":
+        if not all(0 <= d <= 6 for d in self.weekdays):
+            raise ValueError("weekdays are 0 (Monday) to 6")
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class Level(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    after_minutes: int = Field(ge=0, le=10_080)
+    targets: list[Target] = Field(min_length=1, max_length=20)
+    unless: Literal["acknowledged", "action_plan"] = "acknowledged"
+    working_hours: WorkingHours | None = None
+    critical_overrides: bool = True
+
+
+def parse_levels(raw: list[dict[str, object]]) -> list[Level]:
+    levels, errors = [], []
+    for i, level in enumerate(raw):
+        try:
+            levels.append(Level.model_validate(level))
+        except ValidationError as exc:
+            errors += [
+                FieldError(
+                    ".".join(["levels", str(i), *(str(p) for p in e["loc"])]),
+                    e["msg"],
+                    code=e["type"],
+                )
+                for e in exc.errors()
+            ]
+    if errors:
+        raise Invalid("The policy's levels are not valid.", errors)
+    if not levels:
+        raise Invalid("A policy needs a level.", [FieldError("levels", "at least one level")])
+    return levels
+
+
+def next_window(hours: WorkingHours, zone: dt.tzinfo, moment: dt.datetime) -> dt.datetime:
+    """`moment` if it is inside working hours, else the start of the next window."""
+    local = moment.astimezone(zone)
+    for days in range(8):
+        day = local.date() + dt.timedelta(days=days)
+        if day.weekday() not in hours.weekdays:
+            continue
+        start = dt.datetime.combine(day, hours.start, tzinfo=zone)
+        end = dt.datetime.combine(day, hours.end, tzinfo=zone)
+        if local < end:
+            return max(local, start).astimezone(dt.UTC)
+    raise AssertionError("a week always has a listed weekday")
+
+
+DEFAULT_LEVELS: list[dict[str, object]] = [
+    # At once: the campaign owner (the ops endpoints get the alert by their subscription).
+    {"after_minutes": 0, "targets": [{"type": "role", "role": "campaign_owner"}]},
+    # Still unacknowledged 4 hours later: the approver (department head).
+    {"after_minutes": 240, "targets": [{"type": "role", "role": "first_approver"}]},
+    # No action plan on the issue 24 hours after it fired: management.
+    {
+        "after_minutes": 1200,
+        "unless": "action_plan",
+        "targets": [{"type": "role", "role": "final_approver"}],
+    },
+]

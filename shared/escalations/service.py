@@ -1,0 +1,358 @@
+"""Policies, starting and stopping escalations, and sending the levels that are due.
+
+Time comes in as `now` everywhere: the worker passes the clock, tests pass whatever
+moment they need (4 hours later, 24 hours later) without sleeping.
+"""
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.alerts.models import Alert, AlertStatus
+from shared.approvals.models import ApprovalRound
+from shared.approvals.rounds import may_decide
+from shared.campaigns.models import Campaign, Goal
+from shared.errors import FieldError, Invalid
+from shared.escalations import levels as lv
+from shared.escalations.models import (
+    Escalation,
+    EscalationPolicy,
+    EscalationStatus,
+    EscalationStep,
+)
+from shared.events import kinds
+from shared.ids import new_id
+from shared.issues.models import Issue
+from shared.notifications.models import NotificationEndpoint
+from shared.notifications.service import enqueue_delivery
+from shared.rules.models import Rule, Severity
+from shared.tasks.models import Task
+from shared.tenancy import get_in_workspace, in_workspace
+from shared.workspaces.models import Member
+
+# --- policies ------------------------------------------------------------------------------
+
+
+async def _check_references(
+    session: AsyncSession, workspace_id: uuid.UUID, levels: list[lv.Level]
+) -> None:
+    errors = []
+    for i, level in enumerate(levels):
+        for j, target in enumerate(level.targets):
+            model: Any = NotificationEndpoint if target.type == "endpoint" else Member
+            ref = target.endpoint_id if target.type == "endpoint" else target.member_id
+            if ref is None:
+                continue
+            found = await session.scalar(in_workspace(model, workspace_id).where(model.id == ref))
+            if found is None:
+                errors.append(FieldError(f"levels.{i}.targets.{j}", f"no {target.type} {ref} here"))
+    if errors:
+        raise Invalid("The policy names what this workspace does not have.", errors)
+
+
+async def save_policy(
+    session: AsyncSession,
+    *,
+    workspace_id: uuid.UUID,
+    data: dict[str, Any],
+    policy: EscalationPolicy | None = None,
+) -> EscalationPolicy:
+    if "levels" in data:
+        parsed = lv.parse_levels(data["levels"])
+        await _check_references(session, workspace_id, parsed)
+        data["levels"] = [level.model_dump(mode="json", exclude_none=True) for level in parsed]
+    if data.get("is_default"):  # one default per workspace: the newest wins
+        for other in await session.scalars(
+            in_workspace(EscalationPolicy, workspace_id).where(EscalationPolicy.is_default)
+        ):
+            if other is not policy:
+                other.is_default = False
+        await session.flush()
+    if policy is None:
+        policy = EscalationPolicy(workspace_id=workspace_id, **data)
+        session.add(policy)
+    else:
+        for name, value in data.items():
+            setattr(policy, name, value)
+    await session.flush()
+    return policy
+
+
+async def install_default(session: AsyncSession, *, workspace_id: uuid.UUID) -> EscalationPolicy:
+    """The manuals' policy as the workspace default (once; then the existing one)."""
+    existing = await session.scalar(
+        in_workspace(EscalationPolicy, workspace_id).where(EscalationPolicy.is_default)
+    )
+    if existing is not None:
+        return existing
+    return await save_policy(
+        session,
+        workspace_id=workspace_id,
+        data={
+            "name": "The manuals' escalation",
+            "description": "The owner at once; the approver after 4 hours unacknowledged; "
+            "management when the issue has no action plan 24 hours after the alert.",
+            "levels": lv.DEFAULT_LEVELS,
+            "repeat": 1,
+            "is_default": True,
+        },
+    )
+
+
+async def get_policy(
+    session: AsyncSession, *, workspace_id: uuid.UUID, policy_id: uuid.UUID
+) -> EscalationPolicy:
+    return await get_in_workspace(
+        session, EscalationPolicy, workspace_id=workspace_id, entity_id=policy_id, label="Policy"
+    )
+
+
+# --- escalations -----------------------------------------------------------------------------
+
+
+async def start_for_alert(
+    session: AsyncSession, *, alert: Alert, rule: Rule, now: datetime
+) -> Escalation | None:
+    """Start the rule's policy (or the workspace default) on a firing alert; silenced
+    alerts are muted, and an alert escalates once."""
+    if alert.silenced:
+        return None
+    if rule.escalation_policy_id is not None:
+        policy = await session.get(EscalationPolicy, rule.escalation_policy_id)
+    else:
+        policy = await session.scalar(
+            in_workspace(EscalationPolicy, alert.workspace_id).where(EscalationPolicy.is_default)
+        )
+    if policy is None or policy.workspace_id != alert.workspace_id:
+        return None
+    first = lv.parse_levels(policy.levels)[0]
+    escalation_id = await session.scalar(
+        insert(Escalation)
+        .values(
+            id=new_id(),
+            workspace_id=alert.workspace_id,
+            policy_id=policy.id,
+            alert_id=alert.id,
+            campaign_id=alert.campaign_id,
+            status=EscalationStatus.active,
+            level=0,
+            round=0,
+            next_due_at=now + timedelta(minutes=first.after_minutes),
+            started_at=now,
+            version=1,
+        )
+        .on_conflict_do_nothing(index_elements=["alert_id"])
+        .returning(Escalation.id)
+    )
+    return None if escalation_id is None else await session.get(Escalation, escalation_id)
+
+
+async def stop_for_alert(
+    session: AsyncSession, *, alert_id: uuid.UUID, reason: str, now: datetime
+) -> None:
+    escalation = await session.scalar(
+        select(Escalation)
+        .where(Escalation.alert_id == alert_id, Escalation.status == EscalationStatus.active)
+        .with_for_update()
+    )
+    if escalation is not None:
+        escalation.status, escalation.next_due_at = EscalationStatus.stopped, None
+        escalation.ended_at, escalation.end_reason = now, reason
+
+
+async def timeline(session: AsyncSession, *, alert_id: uuid.UUID) -> list[EscalationStep]:
+    rows = await session.scalars(
+        select(EscalationStep)
+        .where(EscalationStep.alert_id == alert_id)
+        .order_by(EscalationStep.at, EscalationStep.created_at)
+    )
+    return list(rows)
+
+
+async def process_due(session: AsyncSession, *, now: datetime, limit: int = 100) -> int:
+    """Send every level that is due. Claimed with SKIP LOCKED: a second worker takes
+    other escalations, never the same level; the deliveries are written in this
+    transaction, so a worker killed before the commit leaves the level due again."""
+    due = (
+        await session.scalars(
+            select(Escalation)
+            .where(Escalation.status == EscalationStatus.active, Escalation.next_due_at <= now)
+            .order_by(Escalation.next_due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    for escalation in due:
+        await _advance(session, escalation, now)
+    await session.flush()
+    return len(due)
+
+
+async def _advance(session: AsyncSession, escalation: Escalation, now: datetime) -> None:
+    alert = await session.get(Alert, escalation.alert_id)
+    policy = await session.get(EscalationPolicy, escalation.policy_id)
+    campaign = await session.get(Campaign, escalation.campaign_id)
+    if alert is None or policy is None or campaign is None or alert.status == AlertStatus.resolved:
+        escalation.status, escalation.next_due_at = EscalationStatus.stopped, None
+        escalation.ended_at, escalation.end_reason = now, "the alert resolved"
+        return
+    levels = lv.parse_levels(policy.levels)
+    if escalation.level >= len(levels):  # the policy lost levels while this one ran
+        escalation.status, escalation.next_due_at = EscalationStatus.finished, None
+        escalation.ended_at, escalation.end_reason = now, "the policy has no further level"
+        return
+    level = levels[escalation.level]
+
+    def step(action: str, target: str, **more: Any) -> None:
+        session.add(
+            EscalationStep(
+                workspace_id=escalation.workspace_id,
+                escalation_id=escalation.id,
+                alert_id=alert.id,
+                level=escalation.level,
+                round=escalation.round,
+                at=now,
+                action=action,
+                target=target,
+                **more,
+            )
+        )
+
+    skip = await _skip_reason(session, level, alert)
+    if skip is None and level.working_hours is not None:
+        overridden = level.critical_overrides and alert.severity == Severity.critical
+        zone = ZoneInfo(level.working_hours.timezone or campaign.timezone)
+        opens = lv.next_window(level.working_hours, zone, now)
+        if opens > now and not overridden:
+            escalation.next_due_at = opens
+            step(
+                "waiting", "working hours", note=f"outside working hours until {opens.isoformat()}"
+            )
+            return
+    if skip is not None:
+        step("skipped", "level", note=skip)
+    else:
+        for label, endpoint in await _targets(session, level, alert, campaign):
+            if endpoint is None:
+                step("unreachable", label, note="no enabled personal endpoint")
+                continue
+            delivery = await enqueue_delivery(
+                session,
+                endpoint=endpoint,
+                event_kind=kinds.ALERT_ESCALATED,
+                payload=_payload(alert, campaign, escalation),
+                dedup_key=f"escalation:{escalation.id}:{escalation.round}:{escalation.level}",
+                now=now,
+            )
+            step("notified", label, endpoint_id=endpoint.id, delivery_id=delivery.id)
+    _next(escalation, levels, policy, now)
+
+
+async def _skip_reason(session: AsyncSession, level: lv.Level, alert: Alert) -> str | None:
+    if level.unless == "acknowledged":
+        if alert.status == AlertStatus.acknowledged:
+            return "acknowledged"
+        return None
+    issue = await session.scalar(select(Issue).where(Issue.alert_id == alert.id))
+    if issue is None:
+        return "no issue to plan for"
+    return "the issue has an action plan" if issue.action_plan else None
+
+
+def _next(
+    escalation: Escalation, levels: list[lv.Level], policy: EscalationPolicy, now: datetime
+) -> None:
+    if escalation.level + 1 < len(levels):
+        escalation.level += 1
+        gap = levels[escalation.level].after_minutes
+    elif escalation.round + 1 < policy.repeat:
+        escalation.level, escalation.round = 0, escalation.round + 1
+        gap = policy.repeat_after_minutes
+    else:
+        escalation.status, escalation.next_due_at = EscalationStatus.finished, None
+        escalation.ended_at, escalation.end_reason = now, "every level went out"
+        return
+    escalation.next_due_at = now + timedelta(minutes=gap)
+
+
+async def _targets(
+    session: AsyncSession, level: lv.Level, alert: Alert, campaign: Campaign
+) -> list[tuple[str, NotificationEndpoint | None]]:
+    """(who, endpoint) for each target; members reached through their personal endpoints."""
+    found: list[tuple[str, NotificationEndpoint | None]] = []
+    for target in level.targets:
+        if target.type == "endpoint":
+            endpoint = await session.get(NotificationEndpoint, target.endpoint_id)
+            if endpoint is not None and endpoint.enabled:
+                found.append((f"endpoint {endpoint.name}", endpoint))
+            else:
+                found.append((f"endpoint {target.endpoint_id}", None))
+            continue
+        members = (
+            [target.member_id]
+            if target.type == "member" and target.member_id
+            else await _role_members(session, target.role, alert, campaign)
+        )
+        for member_id in members:
+            label = f"{target.role or 'member'} {member_id}"
+            endpoints = (
+                await session.scalars(
+                    select(NotificationEndpoint).where(
+                        NotificationEndpoint.member_id == member_id,
+                        NotificationEndpoint.enabled.is_(True),
+                    )
+                )
+            ).all()
+            found += [(label, e) for e in endpoints] or [(label, None)]
+    return found
+
+
+async def _role_members(
+    session: AsyncSession, role: str | None, alert: Alert, campaign: Campaign
+) -> list[uuid.UUID]:
+    if role == "campaign_owner":
+        return [campaign.owner_id] if campaign.owner_id else []
+    if role == "task_owner":
+        task = await session.get(Task, alert.task_id) if alert.task_id else None
+        return [task.owner_id] if task is not None and task.owner_id else []
+    if role == "goal_owner":
+        rule = await session.get(Rule, alert.rule_id)
+        metric = (rule.params or {}).get("metric") if rule else None
+        owners = await session.scalars(
+            select(Goal.owner_id).where(Goal.campaign_id == campaign.id, Goal.metric_key == metric)
+        )
+        return [o for o in dict.fromkeys(owners) if o is not None]
+    chain = await session.scalar(
+        select(ApprovalRound.steps)
+        .where(ApprovalRound.campaign_id == campaign.id)
+        .order_by(ApprovalRound.number.desc())
+        .limit(1)
+    )
+    if not chain:
+        return []
+    steps = {"first_approver": chain[:1], "final_approver": chain[-1:]}.get(role or "", chain)
+    members = await session.scalars(in_workspace(Member, campaign.workspace_id))
+    return [m.id for m in members if any(may_decide(s, m) for s in steps)]
+
+
+def _payload(alert: Alert, campaign: Campaign, escalation: Escalation) -> dict[str, Any]:
+    return {
+        "subject_type": "alert",
+        "subject_id": str(alert.id),
+        "fingerprint": alert.fingerprint,
+        "campaign_id": str(campaign.id),
+        "campaign_name": campaign.name,
+        "severity": alert.severity.value,
+        "status": alert.status.value,
+        "channel": alert.channel,
+        "message": alert.message,
+        "value": None if alert.value is None else str(alert.value),
+        "threshold": None if alert.threshold is None else str(alert.threshold),
+        "escalation_level": escalation.level + 1,
+        "escalation_round": escalation.round + 1,
+    }

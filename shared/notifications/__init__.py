@@ -1,0 +1,1 @@
+"""Notification endpoints (webhook, Slack, PagerDuty) and the outbox that delivers to them."""

@@ -1,0 +1,368 @@
+"""Request and response models of notification endpoints and deliveries, and the documented
+payloads receivers get (they appear in the OpenAPI document's `webhooks` section)."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    MISSING,
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+    field_validator,
+)
+
+from shared.events.kinds import ALL_KINDS
+from shared.notifications.models import DeliveryStatus, EndpointFormat
+from shared.rules.models import Severity
+from shared.schemas import LongText, Name, RequestModel, ResponseModel
+
+Url = Annotated[AnyHttpUrl, Field(description="https (http only for allowlisted networks)")]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+RoutingKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+def _known_kinds(values: list[str]) -> list[str]:
+    unknown = [v for v in values if v not in ALL_KINDS]
+    if unknown:
+        raise ValueError(f"unknown event kinds {unknown}; kinds are {', '.join(ALL_KINDS)}")
+    return list(dict.fromkeys(values))
+
+
+_ENDPOINT_EXAMPLE: dict[str, JsonValue] = {
+    "id": "01a2010c-c015-761b-9bc5-6ac427b85100",
+    "name": "Ops team webhook",
+    "url": "https://ops.example.com/hooks/campaignops",
+    "format": "webhook",
+    "description": "Alerts for the 618 festival",
+    "enabled": True,
+    "disabled_reason": None,
+    "event_kinds": ["alert.fired", "alert.resolved"],
+    "min_severity": "warning",
+    "campaign_ids": [],
+    "campaign_tags": ["618"],
+    "routing_key": None,
+    "member_id": None,
+    "secret_rotated_at": None,
+    "previous_expires_at": None,
+    "created_at": "2024-05-20T08:00:00Z",
+    "updated_at": "2024-05-20T08:00:00Z",
+    "version": 1,
+}
+
+
+class EndpointCreate(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Ops team webhook",
+                    "url": "https://ops.example.com/hooks/campaignops",
+                    "format": "webhook",
+                    "event_kinds": ["alert.fired", "alert.resolved"],
+                    "min_severity": "warning",
+                }
+            ]
+        }
+    )
+
+    name: Name
+    url: Url
+    format: EndpointFormat = EndpointFormat.webhook
+    description: LongText | None = None
+    enabled: bool = True
+    event_kinds: list[str] = Field(
+        default_factory=list, max_length=50, description="Event kinds to send; empty: every kind"
+    )
+    min_severity: Severity = Field(
+        default=Severity.info, description="Events without a severity count as info"
+    )
+    campaign_ids: list[uuid.UUID] = Field(
+        default_factory=list, max_length=200, description="Only these campaigns' events"
+    )
+    campaign_tags: list[Tag] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Only events of campaigns with one of these tags (or listed by id)",
+    )
+    routing_key: RoutingKey | None = Field(
+        default=None, description="PagerDuty integration key; required for `pagerduty`"
+    )
+    member_id: uuid.UUID | None = Field(
+        default=None,
+        description="A member's personal endpoint: reached by escalations, not the event feed",
+    )
+
+    _kinds = field_validator("event_kinds")(_known_kinds)
+
+
+class EndpointUpdate(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"enabled": False}, {"min_severity": "critical"}]}
+    )
+
+    name: Name | MISSING = MISSING
+    url: Url | MISSING = MISSING
+    format: EndpointFormat | MISSING = MISSING
+    description: LongText | MISSING | None = MISSING
+    enabled: bool | MISSING = MISSING
+    event_kinds: Annotated[list[str], Field(max_length=50)] | MISSING = MISSING
+    min_severity: Severity | MISSING = MISSING
+    campaign_ids: Annotated[list[uuid.UUID], Field(max_length=200)] | MISSING = MISSING
+    campaign_tags: Annotated[list[Tag], Field(max_length=50)] | MISSING = MISSING
+    routing_key: RoutingKey | MISSING | None = MISSING
+
+    @field_validator("event_kinds")
+    @classmethod
+    def _kinds(cls, values: list[str]) -> list[str]:
+        return _known_kinds(values)
+
+
+class RotateSecret(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"overlap_minutes": 1440}]})
+
+    overlap_minutes: Annotated[int, Field(ge=0, le=60 * 24 * 7, strict=True)] = Field(
+        default=1440, description="How long requests are also signed with the previous secret"
+    )
+
+
+class EndpointOut(ResponseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_ENDPOINT_EXAMPLE]})
+
+    id: uuid.UUID
+    name: str
+    url: str
+    format: EndpointFormat
+    description: str | None
+    enabled: bool
+    disabled_reason: str | None = Field(description="Why it was disabled (e.g. a 410 answer)")
+    event_kinds: list[str]
+    min_severity: Severity
+    campaign_ids: list[uuid.UUID]
+    campaign_tags: list[str]
+    routing_key: str | None
+    member_id: uuid.UUID | None
+    secret_rotated_at: datetime | None
+    previous_expires_at: datetime | None = Field(
+        description="Until when requests are also signed with the previous secret"
+    )
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class EndpointWithSecret(EndpointOut):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                _ENDPOINT_EXAMPLE | {"secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwBD+Z1Yb3bXU="}
+            ]
+        }
+    )
+
+    secret: str = Field(description="Standard Webhooks signing secret. Shown only now.")
+
+
+class AttemptOut(ResponseModel):
+    at: datetime
+    status_code: int | None = Field(description="The receiver's HTTP status; null: no answer")
+    error: str | None = Field(description="Why no answer came (timeout, refused address...)")
+    latency_ms: int
+    response_excerpt: str | None = Field(description="The first 1 KB of the answer")
+
+
+_ATTEMPT_EXAMPLE: dict[str, JsonValue] = {
+    "at": "2024-05-21T09:00:13Z",
+    "status_code": 200,
+    "error": None,
+    "latency_ms": 84,
+    "response_excerpt": "ok",
+}
+_DELIVERY_EXAMPLE: dict[str, JsonValue] = {
+    "id": "01a2010c-c015-761b-9bc5-6ac427b85200",
+    "endpoint_id": "01a2010c-c015-761b-9bc5-6ac427b85100",
+    "event_id": "01a2010c-c015-761b-9bc5-6ac427b850e1",
+    "event_kind": "alert.fired",
+    "webhook_id": "msg_4f0b6f1e2c7d4c8e9a3b5d6f7a8b9c0d",
+    "status": "delivered",
+    "attempts": 1,
+    "next_attempt_at": None,
+    "last_status_code": 200,
+    "last_error": None,
+    "delivered_at": "2024-05-21T09:00:13Z",
+    "created_at": "2024-05-21T09:00:12Z",
+    "payload": {"severity": "warning", "message": "CTR 1.2% is 20% below target"},
+    "attempt_log": [_ATTEMPT_EXAMPLE],
+}
+
+
+class DeliveryOut(ResponseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_DELIVERY_EXAMPLE]})
+
+    id: uuid.UUID
+    endpoint_id: uuid.UUID
+    event_id: uuid.UUID | None
+    event_kind: str
+    webhook_id: str = Field(description="The `webhook-id` header: the same on every attempt")
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime | None = Field(description="When it is tried next (pending only)")
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime
+    payload: dict[str, Any] = Field(description="The event data sent (`data` of the body)")
+    attempt_log: list[AttemptOut] = Field(description="Every attempt, oldest first")
+
+
+class TestResult(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "delivered": True,
+                    "status_code": 204,
+                    "error": None,
+                    "latency_ms": 91,
+                    "response_excerpt": "",
+                    "webhook_id": "msg_1b0c2d3e4f5a4b6c8d9e0f1a2b3c4d5e",
+                }
+            ]
+        }
+    )
+
+    delivered: bool = Field(description="The receiver answered 2xx")
+    status_code: int | None
+    error: str | None
+    latency_ms: int
+    response_excerpt: str | None
+    webhook_id: str
+
+
+# --- documented payloads (OpenAPI `webhooks`) ----------------------------------------------
+
+
+class EventData(BaseModel):
+    """`data` of every notification: the event, its subject and campaign, and a link."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "event_id": "01a2010c-c015-761b-9bc5-6ac427b850e1",
+                    "workspace_id": "01a2010c-c015-761b-9bc5-6ac427b85000",
+                    "subject_type": "alert",
+                    "subject_id": "01a2010c-c015-761b-9bc5-6ac427b850e0",
+                    "campaign_id": "01a2010c-3bd9-7716-be78-ba040ba1a6e8",
+                    "campaign_name": "618 push",
+                    "occurred_at": "2024-05-21T09:00:12Z",
+                    "link": "https://campaignops.example.com/v1/alerts/01a2010c-c015-761b-9bc5-6ac427b850e0",
+                    "severity": "warning",
+                    "status": "firing",
+                    "message": "CTR 1.2% is 20% below its 1.5% target",
+                    "rule_id": "01a2010c-c015-761b-9bc5-6ac427b850d0",
+                    "fingerprint": "rule:01a2010c...:campaign:01a2010c...:",
+                    "channel": None,
+                    "value": "0.012",
+                    "threshold": "0.015",
+                    "silenced": False,
+                }
+            ]
+        },
+    )
+
+    event_id: uuid.UUID | None = Field(description="The event in `GET /v1/events`")
+    workspace_id: uuid.UUID
+    subject_type: str = Field(description="alert, issue, task or campaign")
+    subject_id: uuid.UUID | None
+    campaign_id: uuid.UUID | None
+    campaign_name: str | None = None
+    occurred_at: datetime
+    link: str | None = Field(default=None, description="The subject in the API")
+    severity: Severity | None = Field(default=None, description="Alerts and issues")
+    message: str | None = Field(default=None, description="Alerts: what breached")
+    title: str | None = Field(default=None, description="Issues: their title")
+    fingerprint: str | None = Field(default=None, description="Alerts: stable per rule and subject")
+
+
+class WebhookMessage(BaseModel):
+    """The `webhook` format (Standard Webhooks): headers `webhook-id` (the same on every
+    retry), `webhook-timestamp`, `webhook-signature` (HMAC-SHA256 of
+    `<id>.<timestamp>.<body>` with the endpoint's secret)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "alert.fired",
+                    "version": 1,
+                    "timestamp": "2024-05-21T09:00:12Z",
+                    "data": EventData.model_config["json_schema_extra"]["examples"][0],  # type: ignore[index]
+                }
+            ]
+        }
+    )
+
+    type: str = Field(description="The event kind (`alert.fired`, ..., or `test`)")
+    version: Literal[1] = Field(description="Payload version; a breaking change gets a new one")
+    timestamp: datetime = Field(description="When the notification was created")
+    data: EventData
+
+
+class SlackMessage(BaseModel):
+    """The `slack` format: an incoming-webhook message."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "[warning] Alert firing: CTR 1.2% is 20% below target (618 push)",
+                    "blocks": [
+                        {
+                            "type": "section",
+                            "text": {"type": "mrkdwn", "text": ":warning: *Alert firing: ...*"},
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    text: str = Field(description="The summary line (shown in notifications)")
+    blocks: list[dict[str, Any]] = Field(description="Summary, key fields and a link")
+
+
+class PagerDutyEvent(BaseModel):
+    """The `pagerduty` format: an Events API v2 event. `alert.fired` triggers,
+    `alert.acknowledged` acknowledges, `alert.resolved` resolves, all with the alert's
+    fingerprint as `dedup_key`; other kinds trigger."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "routing_key": "R0UT1NGK3Y0000000000000000000000",
+                    "event_action": "trigger",
+                    "dedup_key": "rule:01a2010c...:campaign:01a2010c...:",
+                    "payload": {
+                        "summary": "[critical] Alert firing: no data from offline_store",
+                        "source": "campaignops",
+                        "severity": "critical",
+                    },
+                }
+            ]
+        }
+    )
+
+    routing_key: str
+    event_action: Literal["trigger", "acknowledge", "resolve"]
+    dedup_key: str
+    payload: dict[str, Any] | None = Field(
+        default=None, description="trigger only: summary, source, severity, custom_details"
+    )
+    links: list[dict[str, str]] | None = None

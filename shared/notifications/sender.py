@@ -1,0 +1,362 @@
+"""Sending what the outbox owes: claim due deliveries, call the receivers, record the answers.
+
+Three short transactions per batch, none of them open during an HTTP call:
+
+1. claim: lock due pending rows (`FOR UPDATE SKIP LOCKED`, so workers never claim the
+   same row) and push their `next_attempt_at` a lease ahead. That is all a claim
+   changes: the row stays `pending`, nothing says it was sent.
+2. send, outside any transaction, each call bounded by the client's timeout (10 s).
+3. record: the attempt rows, and each delivery's new state (delivered, retry later,
+   dead), only where the row still carries our lease.
+
+A worker killed between 1 and 3 leaves its rows pending; once the lease (well over the
+timeout) has passed, any worker's next run sends them again with the same webhook-id.
+So nothing is lost, and a receiver may see a duplicate it can drop by that id.
+"""
+
+import asyncio
+import random
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.notifications import formats, urls
+from shared.notifications.models import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    NotificationEndpoint,
+)
+from shared.timeutil import utcnow
+
+# Waits after a failed attempt: the first attempt is immediate, then 5 s, 5 min, 30 min,
+# 2 h, 5 h, 10 h, 10 h (8 attempts over about 28 hours); after the last, the delivery is dead.
+RETRY_DELAYS = (
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=10),
+)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+JITTER = 0.2  # +-20%: receivers coming back up are not hit by every sender at once
+LEASE = timedelta(seconds=60)  # > the 10 s timeout with room for a busy event loop
+BATCH = 50
+LANES = 4  # batches in flight at once per run: a slow receiver delays only its own batch
+EXCERPT_BYTES = 1024
+DRAIN_BYTES = 64 * 1024  # read small answers to the end so the connection is reused
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+    endpoint_id: uuid.UUID
+    event_kind: str
+    payload: dict[str, Any]
+    webhook_id: str
+    created_at: datetime
+    attempts: int
+    lease: datetime
+
+
+@dataclass(frozen=True)
+class Answer:
+    at: datetime
+    status_code: int | None
+    error: str | None
+    latency_ms: int
+    excerpt: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+@dataclass
+class RunStats:
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+
+    @property
+    def attempted(self) -> int:
+        return self.delivered + self.failed
+
+
+def next_delay(attempts: int, rng: random.Random | None = None) -> timedelta | None:
+    """The wait after the `attempts`-th failure, with jitter; None when none is left."""
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    base = RETRY_DELAYS[attempts - 1]
+    factor = 1 + (rng or random).uniform(-JITTER, JITTER)
+    return base * factor
+
+
+async def claim(
+    session: AsyncSession, *, now: datetime, limit: int = BATCH
+) -> tuple[list[Claimed], dict[uuid.UUID, NotificationEndpoint]]:
+    """Lease up to `limit` due deliveries; returns them with their (enabled) endpoints.
+
+    Deliveries whose endpoint is disabled are not sent: they end dead, with the reason,
+    and can be redelivered once the endpoint is enabled again.
+    """
+    due = (
+        select(Delivery.id)
+        .where(Delivery.status == DeliveryStatus.pending, Delivery.next_attempt_at <= now)
+        .order_by(Delivery.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    lease = now + LEASE
+    rows = (
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(due.scalar_subquery()))
+            .values(next_attempt_at=lease, version=Delivery.version + 1)
+            .returning(
+                Delivery.id,
+                Delivery.workspace_id,
+                Delivery.endpoint_id,
+                Delivery.event_kind,
+                Delivery.payload,
+                Delivery.webhook_id,
+                Delivery.created_at,
+                Delivery.attempts,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    claimed = [Claimed(**row._asdict(), lease=lease) for row in rows]
+    if not claimed:
+        return [], {}
+    endpoint_ids = {c.endpoint_id for c in claimed}
+    endpoints = {
+        e.id: e
+        for e in await session.scalars(
+            select(NotificationEndpoint).where(NotificationEndpoint.id.in_(endpoint_ids))
+        )
+    }
+    disabled = [c.id for c in claimed if not endpoints[c.endpoint_id].enabled]
+    if disabled:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(disabled))
+            .values(
+                status=DeliveryStatus.dead,
+                next_attempt_at=None,
+                last_error="endpoint disabled",
+                version=Delivery.version + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    sendable = [c for c in claimed if endpoints[c.endpoint_id].enabled]
+    return sendable, endpoints
+
+
+async def call(
+    client: httpx.AsyncClient,
+    endpoint: NotificationEndpoint,
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    webhook_id: str,
+    created_at: datetime,
+    allowed: Sequence[urls.IPNetwork],
+) -> Answer:
+    """One signed request; never raises for what the receiver (or the network) does."""
+    at = utcnow()  # the real clock: receivers check the signature's timestamp against theirs
+    outgoing = formats.outgoing(
+        endpoint, kind=kind, payload=payload, webhook_id=webhook_id, created_at=created_at, now=at
+    )
+    started = time.perf_counter()
+    status_code: int | None = None
+    error: str | None = None
+    excerpt: bytes = b""
+    try:
+        if not endpoint.url.startswith("https://"):
+            # Plain http only inside allowlisted networks: checked again, as at creation.
+            await urls.check_url(endpoint.url, allowed)
+        async with client.stream(
+            "POST", endpoint.url, content=outgoing.body, headers=outgoing.headers
+        ) as response:
+            status_code = response.status_code
+            read = 0
+            async for chunk in response.aiter_raw():
+                if len(excerpt) < EXCERPT_BYTES:
+                    excerpt += chunk[: EXCERPT_BYTES - len(excerpt)]
+                read += len(chunk)
+                if read > DRAIN_BYTES:
+                    break  # a large answer: not worth reading for an excerpt
+    except httpx.TimeoutException:
+        error = "timeout"
+    except (httpx.HTTPError, urls.UnsafeUrl) as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__
+    latency_ms = round((time.perf_counter() - started) * 1000)
+    text = excerpt.decode("utf-8", "replace").replace("\x00", "") if status_code else None
+    return Answer(at, status_code, error, latency_ms, text)
+
+
+def _outcome(claimed: Claimed, answer: Answer, now: datetime) -> dict[str, Any]:
+    attempts = claimed.attempts + 1
+    values: dict[str, Any] = {
+        "b_id": claimed.id,
+        "b_lease": claimed.lease,
+        "b_attempts": attempts,
+        "b_code": answer.status_code,
+        "b_error": answer.error,
+        "b_delivered_at": None,
+        "b_next": None,
+    }
+    if answer.ok:
+        return values | {"b_status": DeliveryStatus.delivered.value, "b_delivered_at": answer.at}
+    delay = None if answer.status_code == 410 else next_delay(attempts)
+    if delay is None:
+        return values | {"b_status": DeliveryStatus.dead.value}
+    return values | {"b_status": DeliveryStatus.pending.value, "b_next": now + delay}
+
+
+async def record(
+    session: AsyncSession,
+    results: Sequence[tuple[Claimed, Answer]],
+    endpoints: dict[uuid.UUID, NotificationEndpoint],
+    *,
+    now: datetime,
+) -> RunStats:
+    """Attempts and new states for one batch, in one transaction (bulk statements)."""
+    stats = RunStats()
+    if not results:
+        return stats
+    attempts = [
+        {
+            "id": uuid.uuid4(),
+            "workspace_id": claimed.workspace_id,
+            "delivery_id": claimed.id,
+            "at": answer.at,
+            "status_code": answer.status_code,
+            "error": answer.error,
+            "latency_ms": answer.latency_ms,
+            "response_excerpt": answer.excerpt,
+            "created_at": answer.at,
+            "version": 1,
+        }
+        for claimed, answer in results
+    ]
+    await session.execute(insert(DeliveryAttempt), attempts)
+    outcomes = [_outcome(claimed, answer, now) for claimed, answer in results]
+    table = Delivery.__table__
+    assert isinstance(table, Table)
+    # Only rows still carrying our lease: if a stall let the lease run out and another
+    # worker claimed the row again, its claim owns the state now (our attempt is logged).
+    await session.execute(
+        update(table)
+        .where(
+            table.c.id == bindparam("b_id"),
+            table.c.status == DeliveryStatus.pending.value,
+            table.c.next_attempt_at == bindparam("b_lease"),
+        )
+        .values(
+            status=bindparam("b_status"),
+            attempts=bindparam("b_attempts"),
+            last_status_code=bindparam("b_code"),
+            last_error=bindparam("b_error"),
+            delivered_at=bindparam("b_delivered_at"),
+            next_attempt_at=bindparam("b_next"),
+            version=table.c.version + 1,
+        ),
+        outcomes,
+    )
+    gone = {claimed.endpoint_id for claimed, answer in results if answer.status_code == 410}
+    for endpoint_id in gone:
+        # 410 Gone: the receiver says it will never want these again.
+        await session.execute(
+            update(NotificationEndpoint)
+            .where(NotificationEndpoint.id == endpoint_id, NotificationEndpoint.enabled.is_(True))
+            .values(
+                enabled=False,
+                disabled_reason=f"the receiver answered 410 Gone at {now.isoformat()}",
+                version=NotificationEndpoint.version + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    for outcome in outcomes:
+        if outcome["b_status"] == DeliveryStatus.delivered.value:
+            stats.delivered += 1
+        else:
+            stats.failed += 1
+            stats.dead += outcome["b_status"] == DeliveryStatus.dead.value
+    return stats
+
+
+async def send_batch(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    client: httpx.AsyncClient,
+    *,
+    now: datetime,
+    allowed: Sequence[urls.IPNetwork] = (),
+    limit: int = BATCH,
+) -> RunStats | None:
+    """Claim, send, record one batch; None when nothing was due."""
+    async with sessionmaker() as session, session.begin():
+        claimed, endpoints = await claim(session, now=now, limit=limit)
+    if not claimed:
+        return None
+    answers = await asyncio.gather(
+        *(
+            call(
+                client,
+                endpoints[c.endpoint_id],
+                kind=c.event_kind,
+                payload=c.payload,
+                webhook_id=c.webhook_id,
+                created_at=c.created_at,
+                allowed=allowed,
+            )
+            for c in claimed
+        )
+    )
+    async with sessionmaker() as session, session.begin():
+        return await record(session, list(zip(claimed, answers, strict=True)), endpoints, now=now)
+
+
+async def send_due(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    client: httpx.AsyncClient,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    allowed: Sequence[urls.IPNetwork] = (),
+    lanes: int = LANES,
+    limit: int = BATCH,
+    max_batches: int | None = None,
+) -> RunStats:
+    """Send until nothing is due, `lanes` batches at a time; what `clock` says is "now".
+
+    `allowed`: the networks besides the public internet that callbacks may reach (the
+    client's transport checks them too; this covers plain http URLs)."""
+    total = RunStats()
+    batches = 0
+
+    async def lane() -> None:
+        nonlocal batches
+        while max_batches is None or batches < max_batches:
+            batches += 1
+            stats = await send_batch(
+                sessionmaker, client, now=clock(), allowed=allowed, limit=limit
+            )
+            if stats is None:
+                return
+            total.delivered += stats.delivered
+            total.failed += stats.failed
+            total.dead += stats.dead
+
+    await asyncio.gather(*(lane() for _ in range(lanes)))
+    return total

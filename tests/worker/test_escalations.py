@@ -1,0 +1,209 @@
+"""Escalations: the brief's story through real receivers, with time moved by `now`."""
+
+import asyncio
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, update
+from standardwebhooks import Webhook
+
+from shared.approvals.models import ApprovalRound, RoundStatus
+from shared.db import unit_of_work
+from shared.escalations import service as escalations
+from shared.escalations.models import Escalation, EscalationStatus
+from shared.issues.models import Issue
+from shared.notifications.models import Delivery
+from shared.timeutil import utcnow
+from tests.helpers import Tenant, add_member, assert_problem
+from tests.worker.test_alerts import add_goal, campaign_with_owner, enter, listed, rule, today
+from tests.worker.test_notifications import add_endpoint, receiving
+
+pytestmark = pytest.mark.committed
+
+
+async def story(client: Any, tenant: Tenant, session: Any, people_url: str) -> dict[str, Any]:
+    """A campaign with an owner, a department head and management in its approval chain,
+    each with a personal endpoint; the manuals' policy; a CTR rule that opens issues."""
+    ctx = await campaign_with_owner(client, tenant, session)
+    cid = ctx["campaign"]["id"]
+    head = await add_member(client, tenant, name="Zhang Wei", title="Department head")
+    management = await add_member(client, tenant, name="Liu Yang")
+    session.add(
+        ApprovalRound(
+            workspace_id=tenant.workspace_id,
+            campaign_id=uuid.UUID(cid),
+            number=1,
+            status=RoundStatus.approved,
+            current_step=2,
+            steps=[
+                {"name": "Department head", "approver_title": "Department head",
+                 "approver_member_ids": []},
+                {"name": "Management", "approver_title": None,
+                 "approver_member_ids": [management["id"]]},
+            ],
+        )
+    )  # fmt: skip
+    await session.commit()
+    await add_goal(session, cid, "ctr", "0.015")
+    for who, member in (("owner", ctx["owner"]), ("head", head), ("management", management)):
+        await add_endpoint(
+            client, tenant, f"{people_url}/{who}", name=f"{who} phone", member_id=member["id"]
+        )
+    installed = await client.post("/v1/escalation-policies/default", headers=tenant.auth())
+    assert installed.status_code == 200, installed.text
+    await rule(
+        client,
+        tenant,
+        campaign_id=cid,
+        condition="below_target",
+        params={"metric": "ctr", "percent": "20"},
+        opens_issue=True,
+    )
+    day = today().isoformat()
+    await enter(
+        client,
+        tenant,
+        cid,
+        [
+            {"channel": "social_feed", "metric": "impressions", "date": day, "value": 10_000},
+            {"channel": "social_feed", "metric": "clicks", "date": day, "value": 120},
+        ],
+    )
+    return ctx
+
+
+async def escalate(runtime: Any, now: datetime) -> int:
+    """The escalation cron at `now`. Its deliveries are due at `now` too, which is ahead
+    of the sender's clock here: they are brought back to the present to go out."""
+    async with unit_of_work(runtime.sessionmaker, runtime.job_queue) as session:
+        moved = await escalations.process_due(session, now=now)
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.next_attempt_at > utcnow())
+            .values(next_attempt_at=utcnow())
+        )
+        return moved
+
+
+async def test_owner_at_once_approver_at_4_hours_management_at_24_without_a_plan(
+    client, tenant: Tenant, session, runtime, run_worker
+):
+    async with receiving() as ops, receiving() as people:
+        endpoint = await add_endpoint(
+            client, tenant, f"{ops.url}/ops", event_kinds=["alert.fired", "alert.resolved"]
+        )
+        await story(client, tenant, session, people.url)
+        await run_worker()  # the batch applies, the rule fires, the ops endpoint is owed
+        [alert] = await listed(client, tenant, status="firing")
+        fired_at = datetime.fromisoformat(alert["fired_at"])
+
+        await escalate(runtime, fired_at)  # level 1: at once
+        await run_worker()  # the sender
+        [to_ops] = ops.requests
+        message = Webhook(endpoint["secret"]).verify(to_ops.body, to_ops.headers)
+        assert message["type"] == "alert.fired"
+        assert message["data"]["subject_id"] == alert["id"]
+        assert [r.path for r in people.requests] == ["/owner"]
+
+        assert await escalate(runtime, fired_at + timedelta(hours=3, minutes=59)) == 0
+        await escalate(runtime, fired_at + timedelta(hours=4))
+        await run_worker()
+        assert [r.path for r in people.requests] == ["/owner", "/head"]
+        assert people.requests[-1].json()["data"]["escalation_level"] == 2
+
+        await escalate(runtime, fired_at + timedelta(hours=23, minutes=59))
+        await escalate(runtime, fired_at + timedelta(hours=24))
+        await run_worker()
+        assert [r.path for r in people.requests] == ["/owner", "/head", "/management"]
+
+    timeline = await client.get(f"/v1/alerts/{alert['id']}/escalation", headers=tenant.auth())
+    assert [(s["level"], s["action"], s["delivery_status"], s["last_status_code"])
+            for s in timeline.json()] == [
+        (1, "notified", "delivered", 200),
+        (2, "notified", "delivered", 200),
+        (3, "notified", "delivered", 200),
+    ]  # fmt: skip
+    finished = await session.scalar(select(Escalation.status))
+    assert finished == EscalationStatus.finished
+
+
+async def test_acknowledging_and_planning_stop_their_levels_and_workers_send_each_once(
+    client, tenant: Tenant, session, runtime, run_worker
+):
+    async with receiving() as people:
+        await story(client, tenant, session, people.url)
+        await run_worker()
+        [alert] = await listed(client, tenant, status="firing")
+        fired_at = datetime.fromisoformat(alert["fired_at"])
+
+        results = await asyncio.gather(*(escalate(runtime, fired_at) for _ in range(3)))
+        assert sum(results) == 1  # one worker claimed it; the others skipped the locked row
+        acknowledged = await client.post(
+            f"/v1/alerts/{alert['id']}/acknowledge", headers=tenant.auth()
+        )
+        assert acknowledged.status_code == 200
+        await escalate(runtime, fired_at + timedelta(hours=4))
+        await session.execute(update(Issue).values(action_plan="Move budget to live streams"))
+        await session.commit()
+        await escalate(runtime, fired_at + timedelta(hours=24))
+        await run_worker()
+        assert [r.path for r in people.requests] == ["/owner"]
+
+    timeline = (
+        await client.get(f"/v1/alerts/{alert['id']}/escalation", headers=tenant.auth())
+    ).json()
+    assert [(s["action"], s["note"]) for s in timeline] == [
+        ("notified", None),
+        ("skipped", "acknowledged"),
+        ("skipped", "the issue has an action plan"),
+    ]
+    assert await session.scalar(select(func.count()).select_from(Delivery)) == 1
+
+
+async def test_resolving_stops_and_working_hours_wait(client, tenant: Tenant, session, runtime):
+    async with receiving() as people:
+        ctx = await story(client, tenant, session, people.url)
+        policy = await client.post(
+            "/v1/escalation-policies",
+            json={
+                "name": "Office hours",
+                "levels": [
+                    {
+                        "after_minutes": 0,
+                        "targets": [{"type": "role", "role": "campaign_owner"}],
+                        "working_hours": {"weekdays": [0, 1, 2, 3, 4], "start": "09:00:00",
+                                          "end": "18:00:00", "timezone": "Asia/Shanghai"},
+                        "critical_overrides": False,
+                    }
+                ],
+                "is_default": True,
+            },
+            headers=tenant.auth(),
+        )  # fmt: skip
+        assert policy.status_code == 201, policy.text
+        async with unit_of_work(runtime.sessionmaker, runtime.job_queue) as work:
+            from shared.alerts import service as alerts  # noqa: PLC0415
+
+            [alert] = await alerts.watch_campaign(
+                work, campaign_id=uuid.UUID(ctx["campaign"]["id"]), now=utcnow()
+            )
+        saturday_night = datetime.fromisoformat("2026-11-28T23:00:00+08:00")
+        await escalate(runtime, saturday_night)
+        waiting = await session.scalar(select(Escalation.next_due_at))
+        assert waiting == datetime.fromisoformat("2026-11-30T09:00:00+08:00")  # Monday 09:00
+
+        resolved = await client.post(
+            f"/v1/alerts/{alert.id}/resolve", json={"note": "fixed"}, headers=tenant.auth()
+        )
+        assert resolved.status_code == 200
+        assert await session.scalar(select(Escalation.status)) == EscalationStatus.stopped
+        assert await escalate(runtime, saturday_night + timedelta(days=3)) == 0
+
+    refused = await client.post(
+        "/v1/escalation-policies",
+        json={"name": "x", "levels": [{"after_minutes": 5, "targets": [{"type": "member"}]}]},
+        headers=tenant.auth(),
+    )
+    assert "levels.0.targets.0" in {e["field"] for e in assert_problem(refused, 422)["errors"]}

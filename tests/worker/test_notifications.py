@@ -1,0 +1,483 @@
+"""Notifications end to end: events -> outbox -> a real worker -> a real HTTP receiver."""
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import select
+from standardwebhooks.webhooks import Webhook
+
+from shared.alerts.models import Alert
+from shared.db import unit_of_work
+from shared.events.service import record_event
+from shared.notifications import sender, service, urls
+from shared.notifications.models import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    NotificationEndpoint,
+)
+from shared.rules.models import Severity
+from shared.timeutil import utcnow
+from shared.workspaces.models import Role
+from tests.helpers import Tenant
+from tests.worker.test_alerts import campaign_with_owner, enter, listed, today
+
+pytestmark = pytest.mark.committed
+LOCAL = urls.parse_networks("127.0.0.0/8")
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    """A real HTTP server on 127.0.0.1 answering `script` statuses in turn, then `status`."""
+
+    url: str = ""
+    status: int = 200
+    script: list[int] = field(default_factory=list)
+    requests: list[Received] = field(default_factory=list)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        assert scope["type"] == "http"
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+        self.requests.append(Received(scope["path"], headers, body))
+        status = self.script.pop(0) if self.script else self.status
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"text/plain")],
+            }
+        )
+        await send({"type": "http.response.body", "body": f"answered {status}".encode()})
+
+
+@contextlib.asynccontextmanager
+async def receiving(**options: Any) -> AsyncIterator[Receiver]:
+    receiver = Receiver(**options)
+    config = uvicorn.Config(
+        receiver, host="127.0.0.1", port=0, lifespan="off", log_level="warning", access_log=False
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    receiver.url = f"http://127.0.0.1:{port}"
+    try:
+        yield receiver
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def add_endpoint(
+    client: httpx.AsyncClient, tenant: Tenant, url: str, **fields: Any
+) -> dict[str, Any]:
+    created = await client.post(
+        "/v1/notification-endpoints",
+        json={"name": "Ops", "url": url, **fields},
+        headers=tenant.auth(),
+    )
+    assert created.status_code == 201, created.text
+    answer: dict[str, Any] = created.json()
+    return answer
+
+
+async def owe(runtime: Any, endpoint_id: str, **payload: Any) -> Delivery:
+    """A delivery through the service the escalation policies call."""
+    async with unit_of_work(runtime.sessionmaker, runtime.job_queue) as session:
+        endpoint = await session.get(NotificationEndpoint, uuid.UUID(endpoint_id))
+        return await service.enqueue_delivery(
+            session,
+            endpoint=endpoint,
+            event_kind="alert.fired",
+            payload={"severity": "warning", "message": "CTR below target", **payload},
+            now=utcnow(),
+        )
+
+
+async def send(runtime: Any, clock: Callable[[], datetime] = utcnow) -> sender.RunStats:
+    async with urls.guarded_client(LOCAL) as client:
+        return await sender.send_due(runtime.sessionmaker, client, clock=clock, allowed=LOCAL)
+
+
+async def delivery_of(session: Any, delivery_id: uuid.UUID) -> Delivery:
+    session.expire_all()
+    delivery = await session.get(Delivery, delivery_id)
+    assert delivery is not None
+    return delivery
+
+
+async def fire_negative_comments(client: httpx.AsyncClient, tenant: Tenant, session: Any) -> str:
+    """A real critical alert: the brief's 51 negative comments in a day (worker not run)."""
+    ctx = await campaign_with_owner(client, tenant, session)
+    cid: str = ctx["campaign"]["id"]
+    enabled = await client.post(
+        "/v1/rules/templates/enable",
+        json={"keys": ["negative_comments"]},
+        headers=tenant.auth(Role.editor),
+    )
+    assert enabled.status_code == 200, enabled.text
+    point = {"channel": "social_feed", "metric": "negative_comments", "date": today().isoformat()}
+    await enter(client, tenant, cid, [point | {"value": 51}])
+    return cid
+
+
+async def test_a_firing_alert_reaches_webhook_slack_and_pagerduty_signed(
+    client, tenant: Tenant, session, run_worker
+):
+    async with receiving() as receiver:
+        hook = await add_endpoint(client, tenant, receiver.url + "/hook")
+        await add_endpoint(client, tenant, receiver.url + "/slack", format="slack")
+        await add_endpoint(
+            client,
+            tenant,
+            receiver.url + "/pd",
+            format="pagerduty",
+            routing_key="R0UTINGKEY",
+            event_kinds=["alert.fired", "alert.acknowledged", "alert.resolved"],
+        )
+        await fire_negative_comments(client, tenant, session)
+        await run_worker()  # evaluates the rule; the alert's commit queues the sending
+        [alert] = await listed(client, tenant, status="firing")
+        fingerprint = await session.scalar(
+            select(Alert.fingerprint).where(Alert.id == uuid.UUID(alert["id"]))
+        )
+
+        def fired(r: Received) -> bool:  # the rule also opens an issue: issue.created too
+            body = r.json()
+            return (
+                body.get("type") == "alert.fired"
+                or "Alert firing" in body.get("text", "")
+                or body.get("event_action") == "trigger"
+            )
+
+        by_path = {r.path: r for r in receiver.requests if fired(r)}
+        assert set(by_path) == {"/hook", "/slack", "/pd"}
+
+        webhook = by_path["/hook"]
+        # What a receiver does: verify with the secret it was shown once (Standard Webhooks).
+        verified = Webhook(hook["secret"]).verify(webhook.body, webhook.headers)
+        assert verified["type"] == "alert.fired"
+        assert verified["version"] == 1
+        data = verified["data"]
+        assert data["subject_id"] == alert["id"]
+        assert data["severity"] == "critical"
+        assert data["fingerprint"] == fingerprint
+        assert webhook.headers["webhook-id"].startswith("msg_")
+
+        slack = by_path["/slack"].json()
+        assert "Alert firing" in slack["text"]
+        assert "[critical]" in slack["text"]
+        assert slack["blocks"][0]["type"] == "section"
+        assert any("Open in campaignops" in json.dumps(b) for b in slack["blocks"])
+
+        trigger = by_path["/pd"].json()
+        assert trigger["routing_key"] == "R0UTINGKEY"
+        assert trigger["event_action"] == "trigger"
+        assert trigger["dedup_key"] == fingerprint
+        assert trigger["payload"]["severity"] == "critical"
+        assert trigger["payload"]["source"] == "campaignops"
+
+        acknowledged = await client.post(
+            f"/v1/alerts/{alert['id']}/acknowledge", headers=tenant.auth()
+        )
+        assert acknowledged.status_code == 200, acknowledged.text
+        await run_worker()
+        pd = [r.json() for r in receiver.requests if r.path == "/pd"]
+        assert [p["event_action"] for p in pd] == ["trigger", "acknowledge"]
+        assert pd[1]["dedup_key"] == fingerprint
+
+    deliveries = await client.get(
+        f"/v1/notification-endpoints/{hook['id']}/deliveries", headers=tenant.auth()
+    )
+    assert deliveries.status_code == 200
+    fired = next(d for d in deliveries.json()["items"] if d["event_kind"] == "alert.fired")
+    assert fired["status"] == "delivered"
+    assert fired["webhook_id"] == webhook.headers["webhook-id"]
+    assert [(a["status_code"], a["response_excerpt"]) for a in fired["attempt_log"]] == [
+        (200, "answered 200")
+    ]
+
+
+async def test_three_failures_then_success_keep_the_webhook_id(
+    client, tenant: Tenant, session, runtime
+):
+    async with receiving(script=[500, 503, 502]) as receiver:
+        endpoint = await add_endpoint(client, tenant, receiver.url)
+        delivery = await owe(runtime, endpoint["id"])
+        start = utcnow()
+
+        stats = await send(runtime)
+        assert (stats.delivered, stats.failed) == (0, 1)
+        first = await delivery_of(session, delivery.id)
+        assert first.status == DeliveryStatus.pending
+        wait = first.next_attempt_at - start
+        assert timedelta(seconds=3.9) <= wait <= timedelta(seconds=6.5)  # 5 s +-20%
+
+        assert await send(runtime) == sender.RunStats()  # not due yet: nothing sent
+        for hours in (1, 2, 3):  # time moves on (past 5 s, then 5 min, then 30 min)
+            await send(runtime, clock=lambda h=hours: utcnow() + timedelta(hours=h))
+
+    assert len(receiver.requests) == 4
+    assert {r.headers["webhook-id"] for r in receiver.requests} == {delivery.webhook_id}
+    assert len({r.body for r in receiver.requests}) == 1  # the same message every time
+    done = await delivery_of(session, delivery.id)
+    assert (done.status, done.attempts, done.last_status_code) == (DeliveryStatus.delivered, 4, 200)
+    codes = (
+        await session.scalars(
+            select(DeliveryAttempt.status_code)
+            .where(DeliveryAttempt.delivery_id == delivery.id)
+            .order_by(DeliveryAttempt.at)
+        )
+    ).all()
+    assert codes == [500, 503, 502, 200]
+
+
+async def test_a_receiver_down_past_the_schedule_leaves_a_dead_delivery_to_redeliver(
+    client, tenant: Tenant, session, runtime, run_worker
+):
+    async with receiving(status=503) as receiver:
+        endpoint = await add_endpoint(client, tenant, receiver.url)
+        delivery = await owe(runtime, endpoint["id"])
+        for day in range(sender.MAX_ATTEMPTS + 2):  # 13 h apart: past every wait of the schedule
+            await send(runtime, clock=lambda d=day: utcnow() + timedelta(hours=13 * d))
+        assert len(receiver.requests) == sender.MAX_ATTEMPTS == 8
+        dead = await delivery_of(session, delivery.id)
+        assert (dead.status, dead.next_attempt_at) == (DeliveryStatus.dead, None)
+
+        url = f"/v1/deliveries/{delivery.id}"
+        shown = (await client.get(url, headers=tenant.auth())).json()
+        assert shown["status"] == "dead"
+        assert len(shown["attempt_log"]) == 8
+
+        receiver.status = 200  # the receiver is back
+        again = await client.post(url + "/redeliver", headers=tenant.auth())
+        assert again.status_code == 202, again.text
+        assert again.json()["status"] == "pending"
+        await run_worker()
+
+    assert len(receiver.requests) == 9
+    assert receiver.requests[-1].headers["webhook-id"] == delivery.webhook_id
+    shown = (await client.get(url, headers=tenant.auth())).json()
+    assert shown["status"] == "delivered"
+    assert [a["status_code"] for a in shown["attempt_log"]] == [503] * 8 + [200]
+    pending_again = await client.post(url + "/redeliver", headers=tenant.auth())
+    assert pending_again.status_code == 202  # delivered ones may be sent again too
+
+
+async def test_410_gone_disables_the_endpoint(client, tenant: Tenant, session, runtime):
+    async with receiving(status=410) as receiver:
+        endpoint = await add_endpoint(client, tenant, receiver.url)
+        delivery = await owe(runtime, endpoint["id"])
+        later = await owe(runtime, endpoint["id"], message="another")
+        await send(runtime)
+    shown = (
+        await client.get(f"/v1/notification-endpoints/{endpoint['id']}", headers=tenant.auth())
+    ).json()
+    assert shown["enabled"] is False
+    assert "410" in shown["disabled_reason"]
+    gone = await delivery_of(session, delivery.id)
+    assert gone.status == DeliveryStatus.dead
+    assert (await delivery_of(session, later.id)).status == DeliveryStatus.dead
+    assert len(receiver.requests) == 2  # both were in flight in the same batch; no retries
+    refused = await client.post(f"/v1/deliveries/{delivery.id}/redeliver", headers=tenant.auth())
+    assert refused.status_code == 409  # enable the endpoint first
+
+
+class WorkerDied(Exception):
+    pass
+
+
+async def test_a_worker_killed_between_claiming_and_sending_loses_nothing(
+    client, tenant: Tenant, session, runtime
+):
+    async with receiving() as receiver:
+        endpoint = await add_endpoint(client, tenant, receiver.url)
+        delivery = await owe(runtime, endpoint["id"])
+
+        async def claim_and_die() -> None:
+            async with runtime.sessionmaker() as work, work.begin():
+                claimed, _ = await sender.claim(work, now=utcnow())
+                assert [c.id for c in claimed] == [delivery.id]
+            raise WorkerDied  # claimed and committed, killed before the request went out
+
+        with pytest.raises(WorkerDied):
+            await claim_and_die()
+        leased = await delivery_of(session, delivery.id)
+        assert (leased.status, leased.attempts) == (DeliveryStatus.pending, 0)
+        assert receiver.requests == []
+
+        assert await send(runtime) == sender.RunStats()  # another worker: still leased
+        await send(runtime, clock=lambda: utcnow() + sender.LEASE + timedelta(seconds=1))
+
+        async def claim_and_roll_back() -> None:  # dying inside the claim's transaction
+            async with runtime.sessionmaker() as work, work.begin():
+                await sender.claim(work, now=utcnow() + timedelta(days=1))
+                raise WorkerDied
+
+        second = await owe(runtime, endpoint["id"], message="second")
+        with pytest.raises(WorkerDied):
+            await claim_and_roll_back()
+        await send(runtime)  # immediately due again: the claim never happened
+
+    assert [r.headers["webhook-id"] for r in receiver.requests] == [
+        delivery.webhook_id,
+        second.webhook_id,
+    ]
+    assert (await delivery_of(session, delivery.id)).status == DeliveryStatus.delivered
+    assert (await delivery_of(session, second.id)).attempts == 1
+
+
+async def test_the_address_is_checked_again_when_sending(client, tenant: Tenant, session, runtime):
+    async with receiving() as receiver:
+        endpoint = await add_endpoint(client, tenant, receiver.url)
+        delivery = await owe(runtime, endpoint["id"])
+        # The operator removed the allowlist after the endpoint was registered: no call.
+        async with urls.guarded_client(()) as client_without:
+            stats = await sender.send_due(runtime.sessionmaker, client_without, allowed=())
+            # The transport itself checks the address it connects to (https skips the
+            # sender's own scheme check): refused before any byte is sent.
+            with pytest.raises(httpx.ConnectError, match="not a public address"):
+                await client_without.post(receiver.url.replace("http:", "https:"))
+            with pytest.raises(httpx.ConnectError, match="not a public address"):
+                await client_without.post("https://localhost:9/")
+    assert stats.failed == 1
+    assert receiver.requests == []
+    failed = await delivery_of(session, delivery.id)
+    assert failed.status == DeliveryStatus.pending
+    assert "not a public address" in (failed.last_error or "")
+
+
+async def test_events_reach_only_endpoints_whose_filter_takes_them(
+    client, tenant: Tenant, session, runtime
+):
+    async with receiving() as receiver:
+        everything = await add_endpoint(client, tenant, receiver.url + "/all")
+        critical = await add_endpoint(
+            client, tenant, receiver.url + "/critical", min_severity="critical"
+        )
+        issues = await add_endpoint(
+            client, tenant, receiver.url + "/issues", event_kinds=["issue.created"]
+        )
+        tagged = await add_endpoint(client, tenant, receiver.url + "/tagged", campaign_tags=["618"])
+        disabled = await add_endpoint(client, tenant, receiver.url + "/off", enabled=False)
+
+        async def event(kind: str, **data: Any) -> None:
+            async with unit_of_work(runtime.sessionmaker, runtime.job_queue) as work:
+                await record_event(
+                    work,
+                    workspace_id=tenant.workspace_id,
+                    kind=kind,
+                    subject_type=kind.split(".")[0],
+                    subject_id=uuid.uuid4(),
+                    data=data,
+                )
+
+        await event("alert.fired", severity="warning", message="w")
+        await event("alert.fired", severity="critical", message="c")
+        await event("alert.fired", severity="critical", message="silenced", silenced=True)
+        await event("issue.created", severity="info", title="i")
+        await send(runtime)
+
+    seen: dict[str, list[str]] = {}
+    for r in receiver.requests:
+        data = r.json()["data"]
+        seen.setdefault(r.path, []).append(data.get("message") or data.get("title"))
+    assert {path: sorted(v) for path, v in seen.items()} == {
+        "/all": ["c", "i", "w"],
+        "/critical": ["c"],
+        "/issues": ["i"],
+    }
+    assert all(e["id"] for e in (everything, critical, issues, tagged, disabled))
+
+
+def test_endpoint_filters():
+    def wants(endpoint: NotificationEndpoint, **event: Any) -> bool:
+        defaults: dict[str, Any] = {
+            "event_kind": "alert.fired",
+            "severity": "warning",
+            "campaign_id": None,
+            "campaign_tags": [],
+        }
+        return service.endpoint_wants(endpoint, **(defaults | event))
+
+    campaign = uuid.uuid4()
+    anything = NotificationEndpoint(
+        event_kinds=[], min_severity=Severity.info, campaign_ids=[], campaign_tags=[]
+    )
+    assert wants(anything)
+    assert wants(anything, severity=None, event_kind="campaign.approved")
+    kinds = NotificationEndpoint(
+        event_kinds=["alert.resolved"],
+        min_severity=Severity.info,
+        campaign_ids=[],
+        campaign_tags=[],
+    )
+    assert not wants(kinds)
+    assert wants(kinds, event_kind="alert.resolved")
+    severe = NotificationEndpoint(
+        event_kinds=[], min_severity=Severity.critical, campaign_ids=[], campaign_tags=[]
+    )
+    assert not wants(severe)
+    assert not wants(severe, severity=None)
+    assert wants(severe, severity="critical")
+    scoped = NotificationEndpoint(
+        event_kinds=[], min_severity=Severity.info, campaign_ids=[campaign], campaign_tags=["618"]
+    )
+    assert not wants(scoped)  # no campaign
+    assert wants(scoped, campaign_id=campaign)
+    assert wants(scoped, campaign_id=uuid.uuid4(), campaign_tags=["618", "tv"])
+    assert not wants(scoped, campaign_id=uuid.uuid4(), campaign_tags=["double11"])
+
+
+async def test_enqueue_with_a_dedup_key_owes_once(client, tenant: Tenant, session, runtime):
+    endpoint = await add_endpoint(client, tenant, "http://127.0.0.1:9/")
+    for _ in range(2):
+        async with unit_of_work(runtime.sessionmaker, runtime.job_queue) as work:
+            target = await work.get(NotificationEndpoint, uuid.UUID(endpoint["id"]))
+            first = await service.enqueue_delivery(
+                work,
+                endpoint=target,
+                event_kind="issue.sla_breached",
+                payload={},
+                dedup_key="level-1",
+                now=utcnow(),
+            )
+            again = await service.enqueue_delivery(
+                work,
+                endpoint=target,
+                event_kind="issue.sla_breached",
+                payload={},
+                dedup_key="level-1",
+                now=utcnow(),
+            )
+            assert first.id == again.id
+    count = (
+        await session.scalars(select(Delivery.id).where(Delivery.dedup_key == "level-1"))
+    ).all()
+    assert len(count) == 1
