@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
+import shared.models  # noqa: F401 - every model mapped (foreign keys resolve)
 from bench.servers import servers
 from shared import jobs
 from shared.db import create_engine, create_sessionmaker

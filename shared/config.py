@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = 24
     worker_heartbeat_seconds: float = 5.0
     worker_stale_after_seconds: float = 30.0
-    worker_poll_delay_seconds: float = 0.1
+    worker_poll_delay_seconds: float = 0.05
     worker_max_jobs: int = 50
     # Notification callbacks never reach private, loopback or metadata addresses, except
     # inside these networks (comma-separated CIDRs, e.g. "10.20.0.0/16,127.0.0.0/8").

@@ -101,6 +101,14 @@ class AlertDetailOut(AlertOut):
     transitions: list[TransitionOut]
 
 
+class AcknowledgeIn(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"comment": "Looking at the live-stream budget"}]}
+    )
+
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+
+
 class ResolveIn(RequestModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"note": "Budget moved to live"}]})
 

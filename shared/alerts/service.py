@@ -129,13 +129,15 @@ async def list_alerts(
     return await paginate(session, query, Alert, page, sort)
 
 
-async def acknowledge(session: AsyncSession, *, alert: Alert, actor: Actor, now: datetime) -> Alert:
+async def acknowledge(
+    session: AsyncSession, *, alert: Alert, actor: Actor, now: datetime, comment: str | None = None
+) -> Alert:
     if alert.status != AlertStatus.firing:
         raise Conflict(
             f"Only a firing alert can be acknowledged; this one is {alert.status.value}.",
             code="alert_not_firing",
         )
-    await state.acknowledge(session, alert, now, actor)
+    await state.acknowledge(session, alert, now, actor, comment)
     await session.flush()
     return alert
 

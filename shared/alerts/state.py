@@ -283,10 +283,12 @@ async def resolve(
     )
 
 
-async def acknowledge(session: AsyncSession, alert: Alert, now: datetime, actor: Actor) -> None:
+async def acknowledge(
+    session: AsyncSession, alert: Alert, now: datetime, actor: Actor, comment: str | None
+) -> None:
     alert.acknowledged_at = now
     await _transition(
-        session, alert, AlertStatus.firing, AlertStatus.acknowledged, now, actor=actor
+        session, alert, AlertStatus.firing, AlertStatus.acknowledged, now, actor=actor, note=comment
     )
     await record_event(
         session,
@@ -296,5 +298,5 @@ async def acknowledge(session: AsyncSession, alert: Alert, now: datetime, actor:
         subject_id=alert.id,
         campaign_id=alert.campaign_id,
         actor=actor,
-        data=_event_data(alert),
+        data=_event_data(alert) | {"comment": comment},
     )

@@ -65,6 +65,7 @@ class Outcome:
     applied: bool  # False when the batch had been applied before
     accepted: int
     rejected: list[dict[str, Any]]
+    touched: dict[uuid.UUID, set[str]] = field(default_factory=dict)  # campaign -> metrics
 
 
 def _reason(error: ValidationError) -> str:
@@ -89,7 +90,12 @@ def _number(value: Any) -> Decimal | None:
     return number if number.is_finite() and abs(number) < LARGEST else None
 
 
-async def apply_batch(session: AsyncSession, *, batch_id: uuid.UUID, now: datetime) -> Outcome:
+async def apply_batch(
+    session: AsyncSession, *, batch_id: uuid.UUID, now: datetime, watch_later: bool = True
+) -> Outcome:
+    """Apply the batch. With `watch_later`, the rules reading the touched figures are
+    queued to look again after the commit; without, the caller evaluates them itself
+    (the worker does, in the same transaction: one hop less before an alert)."""
     batch = await session.scalar(
         select(IngestBatch).where(IngestBatch.id == batch_id).with_for_update()
     )
@@ -168,7 +174,7 @@ async def apply_batch(session: AsyncSession, *, batch_id: uuid.UUID, now: dateti
     batch.rejected = rejected
     batch.applied_at = now
     await session.flush()
-    return Outcome(True, batch.accepted_count, rejected)
+    return Outcome(True, batch.accepted_count, rejected, touched)
 
 
 FIELDS = frozenset(Point.model_fields)

@@ -320,9 +320,12 @@ async def test_holds_silences_and_preview(client, tenant: Tenant, session, runti
     assert fired.silence_id == uuid.UUID(silence.json()["id"])
 
     acknowledged = await client.post(
-        f"/v1/alerts/{fired.id}/acknowledge", headers=tenant.auth(Role.editor)
+        f"/v1/alerts/{fired.id}/acknowledge",
+        json={"comment": "Checking the shop's opening hours"},
+        headers=tenant.auth(Role.editor),
     )
     assert acknowledged.json()["status"] == "acknowledged"
+    assert acknowledged.json()["transitions"][-1]["note"] == "Checking the shop's opening hours"
     assert_problem(
         await client.post(f"/v1/alerts/{fired.id}/acknowledge", headers=tenant.auth()), 409
     )

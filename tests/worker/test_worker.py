@@ -126,6 +126,7 @@ def test_registry_lists_every_job_and_cron():
         "watch_active_campaigns",
         "check_issue_response_sla",
         "send_due_deliveries",
+        "process_escalations",
     ]
     assert [c.name for c in CRON_JOBS] == [
         "cron:prune_idempotency_keys",
@@ -133,4 +134,5 @@ def test_registry_lists_every_job_and_cron():
         "cron:watch_active_campaigns",
         "cron:check_issue_response_sla",
         "cron:send_due_deliveries",
+        "cron:process_escalations",
     ]

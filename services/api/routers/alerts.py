@@ -11,6 +11,7 @@ from services.api.problems import problem_responses
 from shared.alerts import service
 from shared.alerts.models import Alert, AlertStatus
 from shared.alerts.schemas import (
+    AcknowledgeIn,
     AlertDetailOut,
     AlertOut,
     ResolveIn,
@@ -86,17 +87,20 @@ async def get_alert(
 
 @router.post(
     "/v1/alerts/{alert_id}/acknowledge",
-    summary="Acknowledge a firing alert: someone is on it",
+    summary="Acknowledge a firing alert: someone is on it (with a comment)",
+    description="Stops the escalation levels that wait for an acknowledgement; levels "
+    "waiting for the issue's action plan go on.",
     response_model=AlertDetailOut,
     responses=problem_responses(404, 409, 422),
 )
 async def acknowledge_alert(
-    alert_id: uuid.UUID, session: DbSession, caller: Editor
+    alert_id: uuid.UUID, session: DbSession, caller: Editor, body: AcknowledgeIn | None = None
 ) -> AlertDetailOut:
     alert = await service.get_alert(
         session, workspace_id=caller.workspace_id, alert_id=alert_id, lock=True
     )
-    await service.acknowledge(session, alert=alert, actor=caller, now=utcnow())
+    comment = body.comment if body is not None else None
+    await service.acknowledge(session, alert=alert, actor=caller, now=utcnow(), comment=comment)
     return await _detail(session, alert)
 
 

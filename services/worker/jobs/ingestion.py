@@ -1,7 +1,7 @@
 """Applying received batches, and re-queueing any that Redis lost."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy import select, text
@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.worker.runtime import WorkerRuntime, transactional
 from shared import jobs
+from shared.alerts import service as alerts
 from shared.ingestion import apply, service
 from shared.ingestion.models import BatchStatus, IngestBatch
 from shared.timeutil import utcnow
@@ -28,7 +29,12 @@ async def apply_ingest_batch(session: AsyncSession, runtime: WorkerRuntime, batc
     commits behind ours (their p99 went from 110 to 50 ms when we stopped).
     """
     await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    outcome = await apply.apply_batch(session, batch_id=uuid.UUID(batch_id), now=utcnow())
+    now = utcnow()
+    outcome = await apply.apply_batch(
+        session, batch_id=uuid.UUID(batch_id), now=now, watch_later=False
+    )
+    for campaign_id, metrics in outcome.touched.items():
+        await _watch(session, campaign_id, metrics, now)
     logger.info(
         "batch applied",
         batch_id=batch_id,
@@ -37,6 +43,25 @@ async def apply_ingest_batch(session: AsyncSession, runtime: WorkerRuntime, batc
         rejected=len(outcome.rejected),
     )
     return outcome.accepted
+
+
+async def _watch(
+    session: AsyncSession, campaign_id: uuid.UUID, metrics: set[str], now: datetime
+) -> None:
+    """The rules reading the new figures, in this transaction: alerts commit with the
+    figures that raised them, and no job hop sits between a breach and its alert. In a
+    savepoint, so that a rule that cannot be evaluated never holds the batch back; its
+    campaign is then watched by a job of its own (and by the minute's cron)."""
+    try:
+        async with session.begin_nested():
+            await alerts.watch_campaign(
+                session, campaign_id=campaign_id, now=now, touched_metrics=metrics
+            )
+    except Exception:
+        logger.exception("watching after a batch failed", campaign_id=str(campaign_id))
+        jobs.enqueue(
+            session, apply.WATCH_JOB, campaign_id=str(campaign_id), metrics=sorted(metrics)
+        )
 
 
 @transactional
