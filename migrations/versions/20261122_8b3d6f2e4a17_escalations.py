@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("levels", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("repeat", sa.Integer(), nullable=False),
         sa.Column("repeat_after_minutes", sa.Integer(), nullable=False),
+        sa.Column("group_seconds", sa.Integer(), nullable=False),
         sa.Column("is_default", sa.Boolean(), nullable=False),
         sa.Column("workspace_id", sa.Uuid(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),

@@ -31,6 +31,8 @@ class EscalationPolicy(Base, WorkspaceScoped):
     levels: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     repeat: Mapped[int] = mapped_column(Integer, default=1)  # times the whole policy runs
     repeat_after_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    # Alerts of one campaign firing within this wait go out as one notification.
+    group_seconds: Mapped[int] = mapped_column(Integer, default=30)
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

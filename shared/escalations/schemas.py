@@ -13,6 +13,7 @@ POLICY_EXAMPLE: dict[str, Any] = {
     "levels": DEFAULT_LEVELS,
     "repeat": 1,
     "repeat_after_minutes": 60,
+    "group_seconds": 30,
     "is_default": True,
 }
 
@@ -30,6 +31,9 @@ class PolicyCreate(RequestModel):
     )
     repeat: int = Field(default=1, ge=1, le=10, description="Times the whole policy runs")
     repeat_after_minutes: int = Field(default=60, ge=1, le=10_080)
+    group_seconds: int = Field(
+        default=30, ge=0, le=3600, description="Alerts of a campaign firing within it: one message"
+    )
     is_default: bool = False
 
 
@@ -41,6 +45,7 @@ class PolicyUpdate(RequestModel):
     levels: list[dict[str, Any]] | MISSING = MISSING
     repeat: int | MISSING = Field(default=MISSING, ge=1, le=10)
     repeat_after_minutes: int | MISSING = Field(default=MISSING, ge=1, le=10_080)
+    group_seconds: int | MISSING = Field(default=MISSING, ge=0, le=3600)
     is_default: bool | MISSING = MISSING
 
 
@@ -64,6 +69,7 @@ class PolicyOut(ResponseModel):
     levels: list[dict[str, Any]]
     repeat: int
     repeat_after_minutes: int
+    group_seconds: int
     is_default: bool
     created_at: datetime
     version: int

@@ -5,11 +5,12 @@ moment they need (4 hours later, 24 hours later) without sleeping.
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -131,6 +132,20 @@ async def start_for_alert(
     if policy is None or policy.workspace_id != alert.workspace_id:
         return None
     first = lv.parse_levels(policy.levels)[0]
+    # Alerts of a campaign firing close together go out together: a new one joins the
+    # send time of a first level still waiting within the policy's grouping window.
+    waiting = await session.scalar(
+        select(func.min(Escalation.next_due_at)).where(
+            Escalation.campaign_id == alert.campaign_id,
+            Escalation.policy_id == policy.id,
+            Escalation.status == EscalationStatus.active,
+            Escalation.level == 0,
+            Escalation.round == 0,
+            Escalation.next_due_at > now,
+            Escalation.started_at >= now - timedelta(seconds=policy.group_seconds),
+        )
+    )
+    due = waiting or now + timedelta(minutes=first.after_minutes, seconds=policy.group_seconds)
     escalation_id = await session.scalar(
         insert(Escalation)
         .values(
@@ -142,7 +157,7 @@ async def start_for_alert(
             status=EscalationStatus.active,
             level=0,
             round=0,
-            next_due_at=now + timedelta(minutes=first.after_minutes),
+            next_due_at=due,
             started_at=now,
             version=1,
         )
@@ -187,41 +202,87 @@ async def process_due(session: AsyncSession, *, now: datetime, limit: int = 100)
             .with_for_update(skip_locked=True)
         )
     ).all()
+    owed: list[_Owed] = []
     for escalation in due:
-        await _advance(session, escalation, now)
+        owed += await _advance(session, escalation, now)
+    # One notification per receiver for the alerts of a campaign that came due together
+    # (they were aligned on the first one's send time when they started).
+    groups: dict[tuple[uuid.UUID, uuid.UUID, int, int], list[_Owed]] = {}
+    for item in owed:
+        key = (item.endpoint.id, item.campaign.id, item.level, item.round)
+        groups.setdefault(key, []).append(item)
+    for items in groups.values():
+        first = min(items, key=lambda i: i.escalation.id)
+        delivery = await enqueue_delivery(
+            session,
+            endpoint=first.endpoint,
+            event_kind=kinds.ALERT_ESCALATED,
+            payload=_group_payload(items),
+            dedup_key=f"escalation:{first.escalation.id}:{first.round}:{first.level}",
+            now=now,
+        )
+        for item in items:
+            _step(session, item.escalation, item.level, item.round, now, "notified", item.label,
+                  endpoint_id=item.endpoint.id, delivery_id=delivery.id)  # fmt: skip
     await session.flush()
     return len(due)
 
 
-async def _advance(session: AsyncSession, escalation: Escalation, now: datetime) -> None:
+@dataclass(frozen=True)
+class _Owed:
+    """A notification a level owes, before it is grouped with its campaign's others."""
+
+    escalation: Escalation
+    alert: Alert
+    campaign: Campaign
+    level: int
+    round: int
+    label: str
+    endpoint: NotificationEndpoint
+
+
+def _step(
+    session: AsyncSession,
+    escalation: Escalation,
+    level: int,
+    round_: int,
+    now: datetime,
+    action: str,
+    target: str,
+    **more: Any,
+) -> None:
+    session.add(
+        EscalationStep(
+            workspace_id=escalation.workspace_id,
+            escalation_id=escalation.id,
+            alert_id=escalation.alert_id,
+            level=level,
+            round=round_,
+            at=now,
+            action=action,
+            target=target,
+            **more,
+        )
+    )
+
+
+async def _advance(session: AsyncSession, escalation: Escalation, now: datetime) -> list[_Owed]:
     alert = await session.get(Alert, escalation.alert_id)
     policy = await session.get(EscalationPolicy, escalation.policy_id)
     campaign = await session.get(Campaign, escalation.campaign_id)
     if alert is None or policy is None or campaign is None or alert.status == AlertStatus.resolved:
         escalation.status, escalation.next_due_at = EscalationStatus.stopped, None
         escalation.ended_at, escalation.end_reason = now, "the alert resolved"
-        return
+        return []
     levels = lv.parse_levels(policy.levels)
     if escalation.level >= len(levels):  # the policy lost levels while this one ran
         escalation.status, escalation.next_due_at = EscalationStatus.finished, None
         escalation.ended_at, escalation.end_reason = now, "the policy has no further level"
-        return
-    level = levels[escalation.level]
+        return []
+    level, at_level, at_round = levels[escalation.level], escalation.level, escalation.round
 
     def step(action: str, target: str, **more: Any) -> None:
-        session.add(
-            EscalationStep(
-                workspace_id=escalation.workspace_id,
-                escalation_id=escalation.id,
-                alert_id=alert.id,
-                level=escalation.level,
-                round=escalation.round,
-                at=now,
-                action=action,
-                target=target,
-                **more,
-            )
-        )
+        _step(session, escalation, at_level, at_round, now, action, target, **more)
 
     skip = await _skip_reason(session, level, alert)
     if skip is None and level.working_hours is not None:
@@ -233,24 +294,18 @@ async def _advance(session: AsyncSession, escalation: Escalation, now: datetime)
             step(
                 "waiting", "working hours", note=f"outside working hours until {opens.isoformat()}"
             )
-            return
+            return []
+    owed = []
     if skip is not None:
         step("skipped", "level", note=skip)
     else:
         for label, endpoint in await _targets(session, level, alert, campaign):
             if endpoint is None:
                 step("unreachable", label, note="no enabled personal endpoint")
-                continue
-            delivery = await enqueue_delivery(
-                session,
-                endpoint=endpoint,
-                event_kind=kinds.ALERT_ESCALATED,
-                payload=_payload(alert, campaign, escalation),
-                dedup_key=f"escalation:{escalation.id}:{escalation.round}:{escalation.level}",
-                now=now,
-            )
-            step("notified", label, endpoint_id=endpoint.id, delivery_id=delivery.id)
+            else:
+                owed.append(_Owed(escalation, alert, campaign, at_level, at_round, label, endpoint))
     _next(escalation, levels, policy, now)
+    return owed
 
 
 async def _skip_reason(session: AsyncSession, level: lv.Level, alert: Alert) -> str | None:
@@ -340,7 +395,29 @@ async def _role_members(
     return [m.id for m in members if any(may_decide(s, m) for s in steps)]
 
 
-def _payload(alert: Alert, campaign: Campaign, escalation: Escalation) -> dict[str, Any]:
+SEVERITY_ORDER = [Severity.info, Severity.warning, Severity.critical]
+
+
+def _group_payload(items: list[_Owed]) -> dict[str, Any]:
+    first = items[0]
+    if len(items) == 1:
+        return _payload(first.alert, first.campaign, first.level, first.round)
+    alerts = [_payload(i.alert, i.campaign, i.level, i.round) for i in items]
+    worst = max((i.alert.severity for i in items), key=SEVERITY_ORDER.index)
+    return {
+        "subject_type": "campaign",
+        "subject_id": str(first.campaign.id),
+        "campaign_id": str(first.campaign.id),
+        "campaign_name": first.campaign.name,
+        "severity": worst.value,
+        "message": f"{len(items)} alerts: " + "; ".join(i.alert.message for i in items),
+        "escalation_level": first.level + 1,
+        "escalation_round": first.round + 1,
+        "alerts": alerts,
+    }
+
+
+def _payload(alert: Alert, campaign: Campaign, level: int, round_: int) -> dict[str, Any]:
     return {
         "subject_type": "alert",
         "subject_id": str(alert.id),
@@ -353,6 +430,6 @@ def _payload(alert: Alert, campaign: Campaign, escalation: Escalation) -> dict[s
         "message": alert.message,
         "value": None if alert.value is None else str(alert.value),
         "threshold": None if alert.threshold is None else str(alert.threshold),
-        "escalation_level": escalation.level + 1,
-        "escalation_round": escalation.round + 1,
+        "escalation_level": level + 1,
+        "escalation_round": round_ + 1,
     }

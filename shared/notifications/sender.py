@@ -50,8 +50,12 @@ RETRY_DELAYS = (
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 JITTER = 0.2  # +-20%: receivers coming back up are not hit by every sender at once
 LEASE = timedelta(seconds=60)  # > the 10 s timeout with room for a busy event loop
-BATCH = 50
-LANES = 4  # batches in flight at once per run: a slow receiver delays only its own batch
+BATCH = 100
+LANES = 2  # batches at once per run: while one is recorded, the other is being sent
+# Requests in flight at once per run. More does not go faster: httpcore's pool rescans
+# every waiting request on each change, so its cost grows with the square of the queue
+# (4 lanes x 50 requests ran at 92 callbacks/s, 16 at a time at 400).
+IN_FLIGHT = 16
 EXCERPT_BYTES = 1024
 DRAIN_BYTES = 64 * 1024  # read small answers to the end so the connection is reused
 
@@ -304,15 +308,18 @@ async def send_batch(
     now: datetime,
     allowed: Sequence[urls.IPNetwork] = (),
     limit: int = BATCH,
+    in_flight: asyncio.Semaphore | None = None,
 ) -> RunStats | None:
     """Claim, send, record one batch; None when nothing was due."""
     async with sessionmaker() as session, session.begin():
         claimed, endpoints = await claim(session, now=now, limit=limit)
     if not claimed:
         return None
-    answers = await asyncio.gather(
-        *(
-            call(
+    gate = in_flight or asyncio.Semaphore(IN_FLIGHT)
+
+    async def gated(c: Claimed) -> Answer:
+        async with gate:
+            return await call(
                 client,
                 endpoints[c.endpoint_id],
                 kind=c.event_kind,
@@ -321,9 +328,8 @@ async def send_batch(
                 created_at=c.created_at,
                 allowed=allowed,
             )
-            for c in claimed
-        )
-    )
+
+    answers = await asyncio.gather(*(gated(c) for c in claimed))
     async with sessionmaker() as session, session.begin():
         return await record(session, list(zip(claimed, answers, strict=True)), endpoints, now=now)
 
@@ -336,6 +342,7 @@ async def send_due(
     allowed: Sequence[urls.IPNetwork] = (),
     lanes: int = LANES,
     limit: int = BATCH,
+    in_flight: int = IN_FLIGHT,
     max_batches: int | None = None,
 ) -> RunStats:
     """Send until nothing is due, `lanes` batches at a time; what `clock` says is "now".
@@ -344,13 +351,14 @@ async def send_due(
     client's transport checks them too; this covers plain http URLs)."""
     total = RunStats()
     batches = 0
+    gate = asyncio.Semaphore(in_flight)
 
     async def lane() -> None:
         nonlocal batches
         while max_batches is None or batches < max_batches:
             batches += 1
             stats = await send_batch(
-                sessionmaker, client, now=clock(), allowed=allowed, limit=limit
+                sessionmaker, client, now=clock(), allowed=allowed, limit=limit, in_flight=gate
             )
             if stats is None:
                 return

@@ -97,9 +97,10 @@ async def test_owner_at_once_approver_at_4_hours_management_at_24_without_a_plan
         await story(client, tenant, session, people.url)
         await run_worker()  # the batch applies, the rule fires, the ops endpoint is owed
         [alert] = await listed(client, tenant, status="firing")
-        fired_at = datetime.fromisoformat(alert["fired_at"])
+        # The first level waits out the 30 s grouping window.
+        start = datetime.fromisoformat(alert["fired_at"]) + timedelta(seconds=30)
 
-        await escalate(runtime, fired_at)  # level 1: at once
+        await escalate(runtime, start)  # level 1: at once
         await run_worker()  # the sender
         [to_ops] = ops.requests
         message = Webhook(endpoint["secret"]).verify(to_ops.body, to_ops.headers)
@@ -107,14 +108,14 @@ async def test_owner_at_once_approver_at_4_hours_management_at_24_without_a_plan
         assert message["data"]["subject_id"] == alert["id"]
         assert [r.path for r in people.requests] == ["/owner"]
 
-        assert await escalate(runtime, fired_at + timedelta(hours=3, minutes=59)) == 0
-        await escalate(runtime, fired_at + timedelta(hours=4))
+        assert await escalate(runtime, start + timedelta(hours=3, minutes=59)) == 0
+        await escalate(runtime, start + timedelta(hours=4))
         await run_worker()
         assert [r.path for r in people.requests] == ["/owner", "/head"]
         assert people.requests[-1].json()["data"]["escalation_level"] == 2
 
-        await escalate(runtime, fired_at + timedelta(hours=23, minutes=59))
-        await escalate(runtime, fired_at + timedelta(hours=24))
+        await escalate(runtime, start + timedelta(hours=23, minutes=59))
+        await escalate(runtime, start + timedelta(hours=24))
         await run_worker()
         assert [r.path for r in people.requests] == ["/owner", "/head", "/management"]
 
@@ -136,18 +137,19 @@ async def test_acknowledging_and_planning_stop_their_levels_and_workers_send_eac
         await story(client, tenant, session, people.url)
         await run_worker()
         [alert] = await listed(client, tenant, status="firing")
-        fired_at = datetime.fromisoformat(alert["fired_at"])
+        # The first level waits out the 30 s grouping window.
+        start = datetime.fromisoformat(alert["fired_at"]) + timedelta(seconds=30)
 
-        results = await asyncio.gather(*(escalate(runtime, fired_at) for _ in range(3)))
+        results = await asyncio.gather(*(escalate(runtime, start) for _ in range(3)))
         assert sum(results) == 1  # one worker claimed it; the others skipped the locked row
         acknowledged = await client.post(
             f"/v1/alerts/{alert['id']}/acknowledge", headers=tenant.auth()
         )
         assert acknowledged.status_code == 200
-        await escalate(runtime, fired_at + timedelta(hours=4))
+        await escalate(runtime, start + timedelta(hours=4))
         await session.execute(update(Issue).values(action_plan="Move budget to live streams"))
         await session.commit()
-        await escalate(runtime, fired_at + timedelta(hours=24))
+        await escalate(runtime, start + timedelta(hours=24))
         await run_worker()
         assert [r.path for r in people.requests] == ["/owner"]
 
@@ -207,3 +209,40 @@ async def test_resolving_stops_and_working_hours_wait(client, tenant: Tenant, se
         headers=tenant.auth(),
     )
     assert "levels.0.targets.0" in {e["field"] for e in assert_problem(refused, 422)["errors"]}
+
+
+async def test_alerts_of_a_campaign_firing_together_go_out_as_one_message(
+    client, tenant: Tenant, session, runtime
+):
+    async with receiving() as people:
+        ctx = await story(client, tenant, session, people.url)
+        cid = ctx["campaign"]["id"]
+        await rule(
+            client,
+            tenant,
+            campaign_id=cid,
+            condition="threshold",
+            params={"metric": "clicks", "op": ">=", "value": "10"},
+            per_channel=True,
+        )
+        await enter(
+            client,
+            tenant,
+            cid,
+            [
+                {"channel": ch, "metric": "clicks", "date": today().isoformat(), "value": 10}
+                for ch in ("social_feed", "offline_store")
+            ],
+        )
+        from shared.alerts import service as alerts  # noqa: PLC0415
+
+        now = utcnow()
+        async with unit_of_work(runtime.sessionmaker, runtime.job_queue) as work:
+            fired = await alerts.watch_campaign(work, campaign_id=uuid.UUID(cid), now=now)
+        assert len(fired) == 3  # CTR under target, and clicks on both channels
+        assert await escalate(runtime, now + timedelta(seconds=29)) == 0  # still grouping
+        assert await escalate(runtime, now + timedelta(seconds=30)) == 3
+        [delivery] = (await session.scalars(select(Delivery))).all()
+        assert delivery.payload["subject_type"] == "campaign"
+        assert len(delivery.payload["alerts"]) == 3
+        assert delivery.payload["message"].startswith("3 alerts: ")
