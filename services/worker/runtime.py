@@ -37,7 +37,7 @@ class WorkerRuntime:
     redis: Any  # arq's ArqRedis
     job_queue: jobs.JobQueue
     http: httpx.AsyncClient
-    notify_http: httpx.AsyncClient  # callbacks to notification endpoints, SSRF-guarded
+    notify_clients: urls.CallbackClients  # callbacks to notification endpoints, SSRF-guarded
     worker_id: str
     heartbeat_task: asyncio.Task[None] | None = None
 
@@ -61,7 +61,9 @@ def startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
             http=httpx.AsyncClient(
                 timeout=httpx.Timeout(15.0, connect=5.0), follow_redirects=False, trust_env=False
             ),
-            notify_http=urls.guarded_client(urls.parse_networks(settings.notify_allowed_networks)),
+            notify_clients=urls.CallbackClients(
+                urls.parse_networks(settings.notify_allowed_networks)
+            ),
             worker_id=f"{socket.gethostname()}:{os.getpid()}:{new_id().hex[-6:]}",
         )
         # Beat once before taking jobs, so /readyz sees this worker from its first job on.
@@ -91,7 +93,7 @@ async def on_shutdown(ctx: dict[str, Any]) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await runtime.heartbeat_task
     await runtime.http.aclose()
-    await runtime.notify_http.aclose()
+    await runtime.notify_clients.aclose()
     await runtime.engine.dispose()
     logger.info("worker stopped", worker_id=runtime.worker_id)
 

@@ -197,3 +197,31 @@ def guarded_client(allowed: Iterable[IPNetwork], *, timeout: float = 10.0) -> ht
         follow_redirects=False,
         trust_env=False,
     )
+
+
+class CallbackClients:
+    """One guarded client per origin (scheme, host, port), made on first use.
+
+    Not one shared client: httpcore's pool rescans every waiting request on each change,
+    so its cost grows with the square of the requests queued in it; a pool per receiver
+    keeps each queue short (the sender allows a few requests per endpoint at once), and a
+    slow receiver's queue costs the others nothing.
+    """
+
+    def __init__(self, allowed: Iterable[IPNetwork], *, timeout: float = 10.0) -> None:
+        self.allowed = tuple(allowed)
+        self._timeout = timeout
+        self._clients: dict[tuple[str, str], httpx.AsyncClient] = {}
+
+    def for_url(self, url: str) -> httpx.AsyncClient:
+        parts = urlsplit(url)
+        origin = (parts.scheme, parts.netloc)
+        client = self._clients.get(origin)
+        if client is None:
+            client = self._clients[origin] = guarded_client(self.allowed, timeout=self._timeout)
+        return client
+
+    async def aclose(self) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()

@@ -128,6 +128,11 @@ async def test_owner_at_once_approver_at_4_hours_management_at_24_without_a_plan
     ]  # fmt: skip
     finished = await session.scalar(select(Escalation.status))
     assert finished == EscalationStatus.finished
+    [issue] = (
+        await client.get("/v1/issues", params={"alert_id": alert["id"]}, headers=tenant.auth())
+    ).json()["items"]
+    on_issue = await client.get(f"/v1/issues/{issue['id']}/escalation", headers=tenant.auth())
+    assert on_issue.json() == timeline.json()
 
 
 async def test_acknowledging_and_planning_stop_their_levels_and_workers_send_each_once(

@@ -121,8 +121,11 @@ async def owe(runtime: Any, endpoint_id: str, **payload: Any) -> Delivery:
 
 
 async def send(runtime: Any, clock: Callable[[], datetime] = utcnow) -> sender.RunStats:
-    async with urls.guarded_client(LOCAL) as client:
-        return await sender.send_due(runtime.sessionmaker, client, clock=clock, allowed=LOCAL)
+    clients = urls.CallbackClients(LOCAL)
+    try:
+        return await sender.send_due(runtime.sessionmaker, clients, clock=clock)
+    finally:
+        await clients.aclose()
 
 
 async def delivery_of(session: Any, delivery_id: uuid.UUID) -> Delivery:
@@ -358,8 +361,10 @@ async def test_the_address_is_checked_again_when_sending(client, tenant: Tenant,
         endpoint = await add_endpoint(client, tenant, receiver.url)
         delivery = await owe(runtime, endpoint["id"])
         # The operator removed the allowlist after the endpoint was registered: no call.
+        strict = urls.CallbackClients(())
+        stats = await sender.send_due(runtime.sessionmaker, strict)
+        await strict.aclose()
         async with urls.guarded_client(()) as client_without:
-            stats = await sender.send_due(runtime.sessionmaker, client_without, allowed=())
             # The transport itself checks the address it connects to (https skips the
             # sender's own scheme check): refused before any byte is sent.
             with pytest.raises(httpx.ConnectError, match="not a public address"):

@@ -11,6 +11,7 @@ from shared.alerts import service as alerts
 from shared.escalations import service
 from shared.escalations.models import EscalationPolicy
 from shared.escalations.schemas import PolicyCreate, PolicyOut, PolicyUpdate, StepOut
+from shared.issues import service as issues
 from shared.notifications.models import Delivery
 from shared.pagination import Page, SortKey, page_of, paginate
 from shared.tenancy import in_workspace
@@ -121,6 +122,34 @@ async def update_policy(
     return PolicyOut.model_validate(policy)
 
 
+async def _timeline(session: DbSession, alert_id: uuid.UUID | None) -> list[StepOut]:
+    steps = await service.timeline(session, alert_id=alert_id) if alert_id else []
+    ids = [s.delivery_id for s in steps if s.delivery_id]
+    deliveries = {
+        d.id: d for d in await session.scalars(select(Delivery).where(Delivery.id.in_(ids)))
+    }
+
+    def answer(step_delivery: uuid.UUID | None) -> tuple[str | None, int | None]:
+        delivery = deliveries.get(step_delivery) if step_delivery else None
+        return (delivery.status.value, delivery.last_status_code) if delivery else (None, None)
+
+    return [
+        StepOut(
+            level=s.level + 1,
+            round=s.round + 1,
+            at=s.at,
+            action=s.action,
+            target=s.target,
+            endpoint_id=s.endpoint_id,
+            delivery_id=s.delivery_id,
+            delivery_status=answer(s.delivery_id)[0],
+            last_status_code=answer(s.delivery_id)[1],
+            note=s.note,
+        )
+        for s in steps
+    ]
+
+
 @router.get(
     "/v1/alerts/{alert_id}/escalation",
     summary="The alert's escalation timeline: who was notified, when, at which level, "
@@ -132,27 +161,17 @@ async def alert_escalation(
     alert_id: uuid.UUID, session: DbSession, caller: Viewer
 ) -> list[StepOut]:
     alert = await alerts.get_alert(session, workspace_id=caller.workspace_id, alert_id=alert_id)
-    steps = await service.timeline(session, alert_id=alert.id)
-    ids = [s.delivery_id for s in steps if s.delivery_id]
-    deliveries = {
-        d.id: d for d in await session.scalars(select(Delivery).where(Delivery.id.in_(ids)))
-    }
-    return [
-        StepOut(
-            level=s.level + 1,
-            round=s.round + 1,
-            at=s.at,
-            action=s.action,
-            target=s.target,
-            endpoint_id=s.endpoint_id,
-            delivery_id=s.delivery_id,
-            delivery_status=(
-                deliveries[s.delivery_id].status.value if s.delivery_id in deliveries else None
-            ),
-            last_status_code=(
-                deliveries[s.delivery_id].last_status_code if s.delivery_id in deliveries else None
-            ),
-            note=s.note,
-        )
-        for s in steps
-    ]
+    return await _timeline(session, alert.id)
+
+
+@router.get(
+    "/v1/issues/{issue_id}/escalation",
+    summary="The escalation timeline of the alert that opened the issue (empty for a manual issue)",
+    response_model=list[StepOut],
+    responses=problem_responses(404, 422),
+)
+async def issue_escalation(
+    issue_id: uuid.UUID, session: DbSession, caller: Viewer
+) -> list[StepOut]:
+    issue = await issues.get_issue(session, workspace_id=caller.workspace_id, issue_id=issue_id)
+    return await _timeline(session, issue.alert_id)

@@ -4,7 +4,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.worker.runtime import WorkerRuntime, transactional
-from shared.notifications import sender, urls
+from shared.notifications import sender
 
 logger = structlog.get_logger(__name__)
 
@@ -18,11 +18,7 @@ async def send_due_deliveries(session: AsyncSession, runtime: WorkerRuntime) -> 
     runs at once (jobs and the cron, on several workers) share the work through
     `SKIP LOCKED` and never send a claimed delivery twice.
     """
-    stats = await sender.send_due(
-        runtime.sessionmaker,
-        runtime.notify_http,
-        allowed=urls.parse_networks(runtime.settings.notify_allowed_networks),
-    )
+    stats = await sender.send_due(runtime.sessionmaker, runtime.notify_clients)
     if stats.attempted:
         logger.info(
             "notifications sent",
