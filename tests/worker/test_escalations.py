@@ -251,3 +251,59 @@ async def test_alerts_of_a_campaign_firing_together_go_out_as_one_message(
         assert delivery.payload["subject_type"] == "campaign"
         assert len(delivery.payload["alerts"]) == 3
         assert delivery.payload["message"].startswith("3 alerts: ")
+
+
+async def test_a_policy_repeats_and_a_silenced_alert_does_not_escalate(
+    client, tenant: Tenant, session, runtime
+):
+    async with receiving() as people:
+        ctx = await story(client, tenant, session, people.url)
+        cid = uuid.UUID(ctx["campaign"]["id"])
+        policy = await client.post(
+            "/v1/escalation-policies",
+            json={
+                "name": "Twice to the owner",
+                "levels": [{"after_minutes": 0, "targets": [{"type": "member",
+                                                             "member_id": ctx["owner"]["id"]}]}],
+                "repeat": 2,
+                "repeat_after_minutes": 60,
+                "group_seconds": 0,
+                "is_default": True,
+            },
+            headers=tenant.auth(),
+        )  # fmt: skip
+        assert policy.status_code == 201, policy.text
+        from shared.alerts import service as alerts  # noqa: PLC0415
+
+        now = utcnow()
+        async with unit_of_work(runtime.sessionmaker, runtime.job_queue) as work:
+            [alert] = await alerts.watch_campaign(work, campaign_id=cid, now=now)
+        assert await escalate(runtime, now) == 1
+        assert await escalate(runtime, now + timedelta(minutes=59)) == 0
+        assert await escalate(runtime, now + timedelta(minutes=60)) == 1
+        assert await escalate(runtime, now + timedelta(days=1)) == 0  # both rounds went out
+        steps = (
+            await client.get(f"/v1/alerts/{alert.id}/escalation", headers=tenant.auth())
+        ).json()
+        assert [(s["round"], s["action"]) for s in steps] == [(1, "notified"), (2, "notified")]
+
+        # A silence on the campaign: the next alert is recorded, and nobody is called.
+        await client.post(
+            f"/v1/alerts/{alert.id}/resolve", json={"note": "ok"}, headers=tenant.auth()
+        )
+        silence = await client.post(
+            "/v1/silences",
+            json={"campaign_id": str(cid), "starts_at": (now - timedelta(hours=1)).isoformat(),
+                  "comment": "launch day noise"},
+            headers=tenant.auth(),
+        )  # fmt: skip
+        assert silence.status_code == 201
+        async with unit_of_work(runtime.sessionmaker, runtime.job_queue) as work:
+            [again] = await alerts.watch_campaign(work, campaign_id=cid, now=now)
+        assert again.silenced
+        assert (
+            await session.scalar(
+                select(func.count()).select_from(Escalation).where(Escalation.alert_id == again.id)
+            )
+            == 0
+        )
