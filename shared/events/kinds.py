@@ -5,7 +5,7 @@ from enum import StrEnum
 ALERT_FIRED = "alert.fired"
 ALERT_ACKNOWLEDGED = "alert.acknowledged"
 ALERT_RESOLVED = "alert.resolved"
-ALERT_ESCALATED = "alert.escalated"  # sent to a policy level's targets only
+ALERT_ESCALATED = "alert.escalated"  # not in the feed: sent to a policy level's targets
 ISSUE_CREATED = "issue.created"
 ISSUE_SLA_BREACHED = "issue.sla_breached"
 TASK_OVERDUE = "task.overdue"
@@ -19,7 +19,6 @@ ALL_KINDS = (
     ALERT_FIRED,
     ALERT_ACKNOWLEDGED,
     ALERT_RESOLVED,
-    ALERT_ESCALATED,
     ISSUE_CREATED,
     ISSUE_SLA_BREACHED,
     TASK_OVERDUE,
