@@ -136,7 +136,7 @@ async def measure(database_url: str, redis_url: str, queue: str, total: int) -> 
                     .where(Delivery.status == DeliveryStatus.delivered)
                 )
                 await connection.rollback()
-                if count >= total:
+                if (count or 0) >= total:
                     return time.perf_counter() - started
                 await asyncio.sleep(0.05)
     finally:

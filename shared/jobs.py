@@ -43,6 +43,13 @@ def enqueue(
     session.info.setdefault(_PENDING, []).append(Job(function, kwargs, job_id, defer_by))
 
 
+def enqueue_once(session: AsyncSession, function: str) -> None:
+    """`enqueue` unless this transaction already owes a `function` job: for jobs that
+    work off a backlog, one per transaction is enough however much it adds."""
+    if not any(job.function == function for job in session.info.get(_PENDING, [])):
+        enqueue(session, function)
+
+
 def take_pending(session: AsyncSession) -> list[Job]:
     pending: list[Job] = session.info.pop(_PENDING, [])
     return pending

@@ -36,6 +36,7 @@ _TITLES = {
     kinds.ALERT_FIRED: "Alert firing",
     kinds.ALERT_ACKNOWLEDGED: "Alert acknowledged",
     kinds.ALERT_RESOLVED: "Alert resolved",
+    "alert.escalated": "Alert escalated",
     kinds.ISSUE_CREATED: "Issue opened",
     kinds.ISSUE_SLA_BREACHED: "Issue without an action plan past its deadline",
     kinds.TASK_OVERDUE: "Task overdue",

@@ -19,7 +19,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,15 +49,14 @@ RETRY_DELAYS = (
 )
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 JITTER = 0.2  # +-20%: receivers coming back up are not hit by every sender at once
-LEASE = timedelta(seconds=60)  # > the 10 s timeout with room for a busy event loop
+# A claimed delivery waits at most GATE_WAIT_SECONDS for a slot, then its exchange takes
+# at most TOTAL_SECONDS: the lease outlasts both, with room for a busy event loop, so no
+# other worker claims it while it may still be sent.
+GATE_WAIT_SECONDS = 20.0
+TOTAL_SECONDS = 15.0
+LEASE = timedelta(seconds=60)
 BATCH = 100
 LANES = 2  # batches at once per run: while one is recorded, the other is being sent
-# Requests in flight at once per run, and per endpoint. More per endpoint does not go
-# faster: httpcore's pool rescans every waiting request on each change, so its cost grows
-# with the square of its queue (to one local receiver: 200 at once 92 callbacks/s, 32 at
-# once 208/s, 8 at once 536/s); each endpoint's origin has a pool of its own.
-IN_FLIGHT = 64
-PER_ENDPOINT = 8
 EXCERPT_BYTES = 1024
 DRAIN_BYTES = 64 * 1024  # read small answers to the end so the connection is reused
 
@@ -82,6 +81,7 @@ class Answer:
     error: str | None
     latency_ms: int
     excerpt: str | None
+    deferred: bool = False  # never sent: no slot for its receiver in time
 
     @property
     def ok(self) -> bool:
@@ -93,6 +93,7 @@ class RunStats:
     delivered: int = 0
     failed: int = 0
     dead: int = 0
+    deferred: int = 0  # not sent, due again at once (their receiver's slots were busy)
 
     @property
     def attempted(self) -> int:
@@ -189,21 +190,24 @@ async def call(
     error: str | None = None
     excerpt: bytes = b""
     try:
-        if not endpoint.url.startswith("https://"):
-            # Plain http only inside allowlisted networks: checked again, as at creation.
-            await urls.check_url(endpoint.url, allowed)
-        async with client.stream(
-            "POST", endpoint.url, content=outgoing.body, headers=outgoing.headers
-        ) as response:
-            status_code = response.status_code
-            read = 0
-            async for chunk in response.aiter_raw():
-                if len(excerpt) < EXCERPT_BYTES:
-                    excerpt += chunk[: EXCERPT_BYTES - len(excerpt)]
-                read += len(chunk)
-                if read > DRAIN_BYTES:
-                    break  # a large answer: not worth reading for an excerpt
-    except httpx.TimeoutException:
+        # httpx's timeouts bound each read and write; this bounds the whole exchange, so a
+        # receiver trickling its answer cannot hold the delivery past its lease.
+        async with asyncio.timeout(TOTAL_SECONDS):
+            if not endpoint.url.startswith("https://"):
+                # Plain http only inside allowlisted networks: checked again, as at creation.
+                await urls.check_url(endpoint.url, allowed)
+            async with client.stream(
+                "POST", endpoint.url, content=outgoing.body, headers=outgoing.headers
+            ) as response:
+                status_code = response.status_code
+                read = 0
+                async for chunk in response.aiter_raw():
+                    if len(excerpt) < EXCERPT_BYTES:
+                        excerpt += chunk[: EXCERPT_BYTES - len(excerpt)]
+                    read += len(chunk)
+                    if read > DRAIN_BYTES:
+                        break  # a large answer: not worth reading for an excerpt
+    except (httpx.TimeoutException, TimeoutError):
         error = "timeout"
     except (httpx.HTTPError, urls.UnsafeUrl) as exc:
         error = f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__
@@ -213,7 +217,7 @@ async def call(
 
 
 def _outcome(claimed: Claimed, answer: Answer, now: datetime) -> dict[str, Any]:
-    attempts = claimed.attempts + 1
+    attempts = claimed.attempts + (0 if answer.deferred else 1)
     values: dict[str, Any] = {
         "b_id": claimed.id,
         "b_lease": claimed.lease,
@@ -223,6 +227,8 @@ def _outcome(claimed: Claimed, answer: Answer, now: datetime) -> dict[str, Any]:
         "b_delivered_at": None,
         "b_next": None,
     }
+    if answer.deferred:  # due again at once; the gate throttles it, no attempt counted
+        return values | {"b_status": DeliveryStatus.pending.value, "b_next": answer.at}
     if answer.ok:
         return values | {"b_status": DeliveryStatus.delivered.value, "b_delivered_at": answer.at}
     delay = None if answer.status_code == 410 else next_delay(attempts)
@@ -256,8 +262,10 @@ async def record(
             "version": 1,
         }
         for claimed, answer in results
+        if not answer.deferred
     ]
-    await session.execute(insert(DeliveryAttempt), attempts)
+    if attempts:
+        await session.execute(insert(DeliveryAttempt), attempts)
     outcomes = [_outcome(claimed, answer, now) for claimed, answer in results]
     table = Delivery.__table__
     assert isinstance(table, Table)
@@ -294,28 +302,15 @@ async def record(
             )
             .execution_options(synchronize_session=False)
         )
-    for outcome in outcomes:
-        if outcome["b_status"] == DeliveryStatus.delivered.value:
+    for (_, answer), outcome in zip(results, outcomes, strict=True):
+        if answer.deferred:
+            stats.deferred += 1
+        elif outcome["b_status"] == DeliveryStatus.delivered.value:
             stats.delivered += 1
         else:
             stats.failed += 1
             stats.dead += outcome["b_status"] == DeliveryStatus.dead.value
     return stats
-
-
-@dataclass
-class Gates:
-    """How many requests may be in flight: in all, and per endpoint (so one slow
-    receiver holds at most PER_ENDPOINT of the slots while it times out)."""
-
-    total: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(IN_FLIGHT))
-    per_endpoint: dict[uuid.UUID, asyncio.Semaphore] = field(default_factory=dict)
-
-    def of(self, endpoint_id: uuid.UUID) -> asyncio.Semaphore:
-        gate = self.per_endpoint.get(endpoint_id)
-        if gate is None:
-            gate = self.per_endpoint[endpoint_id] = asyncio.Semaphore(PER_ENDPOINT)
-        return gate
 
 
 async def send_batch(
@@ -324,18 +319,22 @@ async def send_batch(
     *,
     now: datetime,
     limit: int = BATCH,
-    gates: Gates | None = None,
 ) -> RunStats | None:
     """Claim, send, record one batch; None when nothing was due."""
     async with sessionmaker() as session, session.begin():
         claimed, endpoints = await claim(session, now=now, limit=limit)
     if not claimed:
         return None
-    gates = gates or Gates()
 
     async def gated(c: Claimed) -> Answer:
         endpoint = endpoints[c.endpoint_id]
-        async with gates.of(c.endpoint_id), gates.total:
+        try:
+            slot = await clients.slot(endpoint.url, wait=GATE_WAIT_SECONDS)
+        except TimeoutError:
+            # Its receiver's slots stayed busy (a slow receiver, other batches): give it
+            # back rather than let the lease run out while it waits.
+            return Answer(utcnow(), None, "deferred: receiver busy", 0, None, deferred=True)
+        async with slot:
             return await call(
                 clients.for_url(endpoint.url),
                 endpoint,
@@ -366,18 +365,18 @@ async def send_due(
     """
     total = RunStats()
     batches = 0
-    gates = Gates()
 
     async def lane() -> None:
         nonlocal batches
         while max_batches is None or batches < max_batches:
             batches += 1
-            stats = await send_batch(sessionmaker, clients, now=clock(), limit=limit, gates=gates)
+            stats = await send_batch(sessionmaker, clients, now=clock(), limit=limit)
             if stats is None:
                 return
             total.delivered += stats.delivered
             total.failed += stats.failed
             total.dead += stats.dead
+            total.deferred += stats.deferred
 
     await asyncio.gather(*(lane() for _ in range(lanes)))
     return total

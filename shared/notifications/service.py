@@ -4,7 +4,7 @@ caller's transaction (services never commit; the worker sends after the commit).
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -32,6 +32,7 @@ from shared.versioning import apply_changes
 from shared.workspaces.models import Member
 
 SEND_JOB = "send_due_deliveries"
+T = TypeVar("T")
 SEVERITY_RANK = {Severity.info: 0, Severity.warning: 1, Severity.critical: 2}
 
 
@@ -93,7 +94,7 @@ async def enqueue_delivery(
         delivery = existing
         if inserted is None:
             return delivery
-    jobs.enqueue(session, SEND_JOB)
+    jobs.enqueue_once(session, SEND_JOB)  # one sending job per transaction
     return delivery
 
 
@@ -146,17 +147,21 @@ async def notify_event(session: AsyncSession, event: Event) -> list[Delivery]:
     if data.get("silenced"):
         return []
     workspace_id, campaign_id, kind = event.workspace_id, event.campaign_id, event.kind
-    endpoints = (
-        await session.scalars(
-            in_workspace(NotificationEndpoint, workspace_id).where(
-                NotificationEndpoint.enabled.is_(True), NotificationEndpoint.member_id.is_(None)
+    # No autoflush: the caller's pending changes are flushed when it decides, not here,
+    # halfway through its change (they may not be complete yet).
+    with session.no_autoflush:
+        endpoints = (
+            await session.scalars(
+                in_workspace(NotificationEndpoint, workspace_id).where(
+                    NotificationEndpoint.enabled.is_(True),
+                    NotificationEndpoint.member_id.is_(None),
+                )
             )
-        )
-    ).all()
-    if not endpoints:
-        return []  # the common case: one indexed lookup and nothing else
-    # Usually already in the session (the change that raised the event loaded it).
-    campaign = await session.get(Campaign, campaign_id) if campaign_id else None
+        ).all()
+        if not endpoints:
+            return []  # the common case: one indexed lookup and nothing else
+        # Usually already in the session (the change that raised the event loaded it).
+        campaign = await _in_session(session, Campaign, campaign_id) if campaign_id else None
     tags = list(campaign.tags or []) if campaign is not None else []
     wanted = [
         endpoint
@@ -188,7 +193,8 @@ async def notify_event(session: AsyncSession, event: Event) -> list[Delivery]:
     if subject_type == "alert" and "fingerprint" not in payload:
         from shared.alerts.models import Alert  # noqa: PLC0415 - alerts import events
 
-        alert = await session.get(Alert, subject_id)  # in the session: no query
+        with session.no_autoflush:
+            alert = await _in_session(session, Alert, subject_id)
         if alert is not None:
             payload["fingerprint"] = alert.fingerprint
     return [
@@ -202,6 +208,14 @@ async def notify_event(session: AsyncSession, event: Event) -> list[Delivery]:
         )
         for endpoint in wanted
     ]
+
+
+async def _in_session(session: AsyncSession, model: type[T], entity_id: uuid.UUID) -> T | None:
+    """The entity, from the session when it is there, even if not flushed yet."""
+    for pending in session.new:
+        if isinstance(pending, model) and getattr(pending, "id", None) == entity_id:
+            return pending
+    return await session.get(model, entity_id)
 
 
 # --- endpoints -------------------------------------------------------------------------------
@@ -405,5 +419,5 @@ async def redeliver(session: AsyncSession, *, delivery: Delivery, now: datetime)
     delivery.next_attempt_at = now
     delivery.attempts = 0  # a fresh schedule; the attempt log keeps the earlier ones
     await session.flush()
-    jobs.enqueue(session, SEND_JOB)
+    jobs.enqueue_once(session, SEND_JOB)
     return delivery

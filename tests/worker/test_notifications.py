@@ -51,6 +51,7 @@ class Receiver:
 
     url: str = ""
     status: int = 200
+    delay: float = 0.0  # seconds before answering
     script: list[int] = field(default_factory=list)
     requests: list[Received] = field(default_factory=list)
 
@@ -65,6 +66,7 @@ class Receiver:
         headers = {k.decode(): v.decode() for k, v in scope["headers"]}
         self.requests.append(Received(scope["path"], headers, body))
         status = self.script.pop(0) if self.script else self.status
+        await asyncio.sleep(self.delay)
         await send(
             {
                 "type": "http.response.start",
@@ -111,6 +113,7 @@ async def owe(runtime: Any, endpoint_id: str, **payload: Any) -> Delivery:
     """A delivery through the service the escalation policies call."""
     async with unit_of_work(runtime.sessionmaker, runtime.job_queue) as session:
         endpoint = await session.get(NotificationEndpoint, uuid.UUID(endpoint_id))
+        assert endpoint is not None
         return await service.enqueue_delivery(
             session,
             endpoint=endpoint,
@@ -131,8 +134,13 @@ async def send(runtime: Any, clock: Callable[[], datetime] = utcnow) -> sender.R
 async def delivery_of(session: Any, delivery_id: uuid.UUID) -> Delivery:
     session.expire_all()
     delivery = await session.get(Delivery, delivery_id)
-    assert delivery is not None
+    assert isinstance(delivery, Delivery)
     return delivery
+
+
+def later(**delta: float) -> Callable[[], datetime]:
+    """A clock running `delta` ahead: time moves on without sleeping."""
+    return lambda: utcnow() + timedelta(**delta)
 
 
 async def fire_negative_comments(client: httpx.AsyncClient, tenant: Tenant, session: Any) -> str:
@@ -219,10 +227,10 @@ async def test_a_firing_alert_reaches_webhook_slack_and_pagerduty_signed(
         f"/v1/notification-endpoints/{hook['id']}/deliveries", headers=tenant.auth()
     )
     assert deliveries.status_code == 200
-    fired = next(d for d in deliveries.json()["items"] if d["event_kind"] == "alert.fired")
-    assert fired["status"] == "delivered"
-    assert fired["webhook_id"] == webhook.headers["webhook-id"]
-    assert [(a["status_code"], a["response_excerpt"]) for a in fired["attempt_log"]] == [
+    first = next(d for d in deliveries.json()["items"] if d["event_kind"] == "alert.fired")
+    assert first["status"] == "delivered"
+    assert first["webhook_id"] == webhook.headers["webhook-id"]
+    assert [(a["status_code"], a["response_excerpt"]) for a in first["attempt_log"]] == [
         (200, "answered 200")
     ]
 
@@ -239,12 +247,13 @@ async def test_three_failures_then_success_keep_the_webhook_id(
         assert (stats.delivered, stats.failed) == (0, 1)
         first = await delivery_of(session, delivery.id)
         assert first.status == DeliveryStatus.pending
+        assert first.next_attempt_at is not None
         wait = first.next_attempt_at - start
         assert timedelta(seconds=3.9) <= wait <= timedelta(seconds=6.5)  # 5 s +-20%
 
         assert await send(runtime) == sender.RunStats()  # not due yet: nothing sent
         for hours in (1, 2, 3):  # time moves on (past 5 s, then 5 min, then 30 min)
-            await send(runtime, clock=lambda h=hours: utcnow() + timedelta(hours=h))
+            await send(runtime, clock=later(hours=hours))
 
     assert len(receiver.requests) == 4
     assert {r.headers["webhook-id"] for r in receiver.requests} == {delivery.webhook_id}
@@ -268,7 +277,7 @@ async def test_a_receiver_down_past_the_schedule_leaves_a_dead_delivery_to_redel
         endpoint = await add_endpoint(client, tenant, receiver.url)
         delivery = await owe(runtime, endpoint["id"])
         for day in range(sender.MAX_ATTEMPTS + 2):  # 13 h apart: past every wait of the schedule
-            await send(runtime, clock=lambda d=day: utcnow() + timedelta(hours=13 * d))
+            await send(runtime, clock=later(hours=13 * day))
         assert len(receiver.requests) == sender.MAX_ATTEMPTS == 8
         dead = await delivery_of(session, delivery.id)
         assert (dead.status, dead.next_attempt_at) == (DeliveryStatus.dead, None)
@@ -336,7 +345,7 @@ async def test_a_worker_killed_between_claiming_and_sending_loses_nothing(
         assert receiver.requests == []
 
         assert await send(runtime) == sender.RunStats()  # another worker: still leased
-        await send(runtime, clock=lambda: utcnow() + sender.LEASE + timedelta(seconds=1))
+        await send(runtime, clock=later(seconds=sender.LEASE.total_seconds() + 1))
 
         async def claim_and_roll_back() -> None:  # dying inside the claim's transaction
             async with runtime.sessionmaker() as work, work.begin():
@@ -354,6 +363,33 @@ async def test_a_worker_killed_between_claiming_and_sending_loses_nothing(
     ]
     assert (await delivery_of(session, delivery.id)).status == DeliveryStatus.delivered
     assert (await delivery_of(session, second.id)).attempts == 1
+
+
+async def test_a_slow_receiver_holds_few_slots_and_its_waiting_deliveries_are_kept(
+    client, tenant: Tenant, session, runtime, monkeypatch
+):
+    monkeypatch.setattr(sender, "GATE_WAIT_SECONDS", 0.2)
+    async with receiving(delay=0.5) as slow, receiving() as fast:
+        slow_endpoint = await add_endpoint(client, tenant, slow.url)
+        fast_endpoint = await add_endpoint(client, tenant, fast.url)
+        waiting = [await owe(runtime, slow_endpoint["id"], message=str(i)) for i in range(3)]
+        other = await owe(runtime, fast_endpoint["id"])
+        clients = urls.CallbackClients(LOCAL, per_origin=1)
+        try:
+            first = await sender.send_due(runtime.sessionmaker, clients, max_batches=1)
+            # One request at a time to the slow receiver; the rest are handed back unsent
+            # (no attempt counted) instead of waiting out their lease. The fast receiver
+            # is served meanwhile.
+            assert (first.delivered, first.deferred) == (2, 2)
+            assert len(fast.requests) == 1
+            while (await sender.send_due(runtime.sessionmaker, clients)).deferred:
+                pass
+        finally:
+            await clients.aclose()
+    assert sorted(r.json()["data"]["message"] for r in slow.requests) == ["0", "1", "2"]
+    for delivery in [*waiting, other]:
+        done = await delivery_of(session, delivery.id)
+        assert (done.status, done.attempts) == (DeliveryStatus.delivered, 1)
 
 
 async def test_the_address_is_checked_again_when_sending(client, tenant: Tenant, session, runtime):
@@ -465,6 +501,7 @@ async def test_enqueue_with_a_dedup_key_owes_once(client, tenant: Tenant, sessio
     for _ in range(2):
         async with unit_of_work(runtime.sessionmaker, runtime.job_queue) as work:
             target = await work.get(NotificationEndpoint, uuid.UUID(endpoint["id"]))
+            assert target is not None
             first = await service.enqueue_delivery(
                 work,
                 endpoint=target,
