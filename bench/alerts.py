@@ -57,14 +57,13 @@ async def add_rules(database_url: str, count: int) -> str:
                 Campaign.registration_number
             )
             workspace_id, campaign_id = (await connection.execute(first.limit(1))).one()
-            session.add(
-                Rule(
+
+            def threshold(name: str, metric: str, value: str, **options: Any) -> Rule:
+                return Rule(
                     workspace_id=workspace_id,
-                    name="probe",
+                    name=name,
                     condition=Condition.threshold,
-                    params={"metric": "negative_comments", "op": ">", "value": "50"},
-                    per_channel=True,
-                    severity=Severity.critical,
+                    params={"metric": metric, "op": ">", "value": value},
                     hold_minutes=0,
                     hold_evaluations=1,
                     auto_resolve=True,
@@ -72,27 +71,25 @@ async def add_rules(database_url: str, count: int) -> str:
                     opens_issue=False,
                     labels={},
                     enabled=True,
+                    **options,
+                )
+
+            session.add(
+                threshold(
+                    "probe", "negative_comments", "50", per_channel=True, severity=Severity.critical
                 )
             )
-            for i in range(count - 1):
-                metric = [*METRICS, "negative_comments", "ctr", "conversion_rate"][i % 13]
-                session.add(
-                    Rule(
-                        workspace_id=workspace_id,
-                        name=f"quiet {i}",
-                        condition=Condition.threshold,
-                        params={"metric": metric, "op": ">", "value": str(10**15 + i)},
-                        per_channel=i % 2 == 0,
-                        severity=Severity.warning,
-                        hold_minutes=0,
-                        hold_evaluations=1,
-                        auto_resolve=True,
-                        clear_minutes=0,
-                        opens_issue=False,
-                        labels={},
-                        enabled=True,
-                    )
+            metrics = [*METRICS, "negative_comments", "ctr", "conversion_rate"]
+            session.add_all(
+                threshold(
+                    f"quiet {i}",
+                    metrics[i % len(metrics)],
+                    str(10**15 + i),
+                    per_channel=i % 2 == 0,
+                    severity=Severity.warning,
                 )
+                for i in range(count - 1)
+            )
             await session.flush()
             await session.close()
         return str(campaign_id)
