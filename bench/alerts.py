@@ -18,8 +18,6 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -43,7 +41,7 @@ from shared.notifications import service as notifications
 from shared.notifications import urls
 from shared.rules.models import Condition, Rule, Severity
 from shared.timeutil import utcnow
-from tests.live import live_api
+from tests.live import live_api, live_worker
 
 
 async def add_rules(database_url: str, count: int) -> str:
@@ -267,25 +265,18 @@ def main() -> None:
         asyncio.run(add_endpoint(database_url, ops_url))
         env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "LOG_LEVEL": "WARNING",
                "RATE_LIMIT_PER_MINUTE": "0", "NOTIFY_ALLOWED_NETWORKS": "127.0.0.0/8"}  # fmt: skip
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "worker"], env=os.environ | env
-        )
         stop = threading.Event()
-        try:
-            with live_api(env) as base:
-                url = f"{base}/v1/ingest/{integration_id}"
-                idle = run_probes(url, secret, numbers[0], database_url, receiver, args.probes)
-                sender = threading.Thread(
-                    target=background, args=(url, secret, numbers, stop), daemon=True
-                )
-                sender.start()
-                time.sleep(3)
-                loaded = run_probes(url, secret, numbers[0], database_url, receiver, args.probes)
-                stop.set()
-                sender.join()
-        finally:
-            worker.terminate()
-            worker.wait(10)
+        with live_worker(env), live_api(env) as base:
+            url = f"{base}/v1/ingest/{integration_id}"
+            idle = run_probes(url, secret, numbers[0], database_url, receiver, args.probes)
+            sender = threading.Thread(
+                target=background, args=(url, secret, numbers, stop), daemon=True
+            )
+            sender.start()
+            time.sleep(3)
+            loaded = run_probes(url, secret, numbers[0], database_url, receiver, args.probes)
+            stop.set()
+            sender.join()
         cost = sorted(asyncio.run(evaluation_cost(database_url, campaign_id, 20)))
 
     def line(name: str, samples: list[float]) -> str:

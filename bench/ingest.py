@@ -17,8 +17,6 @@ import json
 import multiprocessing
 import os
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -40,7 +38,7 @@ from shared.ingestion.models import CampaignChannel, Channel
 from shared.integrations import service as integrations
 from shared.integrations.signing import sign
 from shared.workspaces import service as workspaces
-from tests.live import live_api
+from tests.live import live_api, live_worker
 
 CAMPAIGNS, CHANNELS, HOURS = 20, 10, 10
 METRICS = (
@@ -349,49 +347,40 @@ def main() -> None:
             "LOG_LEVEL": "WARNING",
             "RATE_LIMIT_PER_MINUTE": "0",
         }
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "worker"], env=os.environ | env
-        )
-        try:
-            with live_api(env) as base:
-                url = f"{base}/v1/ingest/{integration_id}"
-                warm = batch_points(count + 1, 10, numbers)  # first requests pay for imports
-                for _ in range(3):
-                    now, message = datetime.now(UTC), f"msg_{uuid.uuid4().hex}"
-                    body = json.dumps({"points": warm}).encode()
-                    httpx.post(url, content=body, headers={
-                        "content-type": "application/json", "webhook-id": message,
-                        "webhook-timestamp": str(int(now.timestamp())),
-                        "webhook-signature": sign(secret, message, now, body),
-                    }).raise_for_status()  # fmt: skip
-                asyncio.run(wait_applied(database_url, 3, 30))
+        with live_worker(env), live_api(env) as base:
+            url = f"{base}/v1/ingest/{integration_id}"
+            warm = batch_points(count + 1, 10, numbers)  # first requests pay for imports
+            for _ in range(3):
+                now, message = datetime.now(UTC), f"msg_{uuid.uuid4().hex}"
+                body = json.dumps({"points": warm}).encode()
+                httpx.post(url, content=body, headers={
+                    "content-type": "application/json", "webhook-id": message,
+                    "webhook-timestamp": str(int(now.timestamp())),
+                    "webhook-signature": sign(secret, message, now, body),
+                }).raise_for_status()  # fmt: skip
+            asyncio.run(wait_applied(database_url, 3, 30))
 
-                context = multiprocessing.get_context("spawn")
-                results: Queue[dict[str, Any]] = context.Queue()
-                requests = [(signed_request(url, secret, body), body) for body in bodies]
-                sender = context.Process(
-                    target=send,
-                    args=(url, requests, args.rate, args.batch, args.connections, results),
-                )
-                wal_before = asyncio.run(wal_position(database_url))
-                before = cpu_seconds()
-                sender.start()
-                time.sleep(1)
-                with_sender = cpu_seconds()  # the sender's pid, before it ends
-                outcome = results.get()
-                during = cpu_seconds() | {
-                    pid: found for pid, found in with_sender.items() if found[0] == "sender"
-                }
-                sender.join()
-                finished, accepted, rejected = asyncio.run(
-                    wait_applied(database_url, count + 3, 600)
-                )
-                after = cpu_seconds()
-                wal = asyncio.run(wal_position(database_url)) - wal_before
-                server_side = within_server(httpx.get(f"{base}/metrics").text)
-        finally:
-            worker.terminate()
-            worker.wait(10)
+            context = multiprocessing.get_context("spawn")
+            results: Queue[dict[str, Any]] = context.Queue()
+            requests = [(signed_request(url, secret, body), body) for body in bodies]
+            sender = context.Process(
+                target=send,
+                args=(url, requests, args.rate, args.batch, args.connections, results),
+            )
+            wal_before = asyncio.run(wal_position(database_url))
+            before = cpu_seconds()
+            sender.start()
+            time.sleep(1)
+            with_sender = cpu_seconds()  # the sender's pid, before it ends
+            outcome = results.get()
+            during = cpu_seconds() | {
+                pid: found for pid, found in with_sender.items() if found[0] == "sender"
+            }
+            sender.join()
+            finished, accepted, rejected = asyncio.run(wait_applied(database_url, count + 3, 600))
+            after = cpu_seconds()
+            wal = asyncio.run(wal_position(database_url)) - wal_before
+            server_side = within_server(httpx.get(f"{base}/metrics").text)
         per_batch, in_one = asyncio.run(copy_reference(database_url, batches))
 
     points = count * args.batch

@@ -14,8 +14,6 @@ import argparse
 import asyncio
 import multiprocessing
 import os
-import subprocess
-import sys
 import time
 import uuid
 from typing import Any
@@ -32,6 +30,7 @@ from shared.notifications import formats
 from shared.notifications.models import Delivery, DeliveryStatus, NotificationEndpoint
 from shared.timeutil import utcnow
 from shared.workspaces import service as workspaces
+from tests.live import live_worker
 
 RESPONSE = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-type: text/plain\r\n\r\nok"
 
@@ -161,20 +160,16 @@ def main() -> None:
             "LOG_LEVEL": "WARNING",
             "NOTIFY_ALLOWED_NETWORKS": "127.0.0.0/8",
         }
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "worker"], env=os.environ | env
-        )
         try:
-            asyncio.run(
-                seed(database_url, f"http://127.0.0.1:{port}", args.deliveries, args.endpoints)
-            )
-            time.sleep(2)  # the worker is up and idle
-            cpu_before = _cpu(worker.pid)
-            seconds = asyncio.run(measure(database_url, redis_url, queue, args.deliveries))
-            cpu = _cpu(worker.pid) - cpu_before
+            with live_worker(env) as worker:
+                asyncio.run(
+                    seed(database_url, f"http://127.0.0.1:{port}", args.deliveries, args.endpoints)
+                )
+                time.sleep(2)  # the worker is up and idle
+                cpu_before = _cpu(worker.pid)
+                seconds = asyncio.run(measure(database_url, redis_url, queue, args.deliveries))
+                cpu = _cpu(worker.pid) - cpu_before
         finally:
-            worker.terminate()
-            worker.wait(10)
             receiver.terminate()
     print(
         f"{args.deliveries} deliveries to {args.endpoints} endpoint(s) in {seconds:.2f} s: "

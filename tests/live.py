@@ -1,4 +1,4 @@
-"""A live `campaignops api` process, for tests and benchmarks that need real HTTP."""
+"""Live `campaignops api` and `worker` processes, for tests and benchmarks."""
 
 import os
 import re
@@ -50,3 +50,16 @@ def live_api(env: dict[str, str]) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(10)
+
+
+@contextmanager
+def live_worker(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `campaignops worker` until the block ends; yields its process."""
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "worker"], env=os.environ | env
+    )
+    try:
+        yield worker
+    finally:
+        worker.terminate()
+        worker.wait(10)

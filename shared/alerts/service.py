@@ -52,10 +52,14 @@ async def watch_campaign(
     dictionary = await metrics.dictionary(session, workspace_id=campaign.workspace_id)
     touched = set(touched_metrics) if touched_metrics is not None else None
     silences = await active_silences(session, campaign.workspace_id, now)
-    watching = [
+    parsed = [
         (rule, conditions.parse(rule.condition, rule.params))
         for rule in await rules.rules_for(session, campaign)
-        if touched is None or rules.reads(rule, dictionary) & touched
+    ]
+    watching = [
+        (rule, params)
+        for rule, params in parsed
+        if touched is None or rules.reads(rule, params, dictionary) & touched
     ]
     wanted = set()
     for rule, params in watching:

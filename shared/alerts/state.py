@@ -196,8 +196,14 @@ async def _transition(
     )
 
 
-def _event_data(alert: Alert) -> dict[str, object]:
-    return {
+async def _alert_event(
+    session: AsyncSession,
+    alert: Alert,
+    kind: str,
+    actor: Actor | None = None,
+    **extra: str | None,
+) -> None:
+    data: dict[str, object] = {
         "rule_id": str(alert.rule_id),
         "severity": alert.severity.value,
         "status": alert.status.value,
@@ -208,6 +214,16 @@ def _event_data(alert: Alert) -> dict[str, object]:
         "message": alert.message,
         "silenced": alert.silenced,
     }
+    await record_event(
+        session,
+        workspace_id=alert.workspace_id,
+        kind=kind,
+        subject_type="alert",
+        subject_id=alert.id,
+        campaign_id=alert.campaign_id,
+        actor=actor,
+        data=data | extra,
+    )
 
 
 async def fire(
@@ -218,15 +234,7 @@ async def fire(
 
     alert.fired_at = now
     await _transition(session, alert, AlertStatus.pending, AlertStatus.firing, now)
-    await record_event(
-        session,
-        workspace_id=alert.workspace_id,
-        kind=kinds.ALERT_FIRED,
-        subject_type="alert",
-        subject_id=alert.id,
-        campaign_id=alert.campaign_id,
-        data=_event_data(alert),
-    )
+    await _alert_event(session, alert, kinds.ALERT_FIRED)
     await escalations.start_for_alert(session, alert=alert, rule=rule, now=now)
     owner_id = campaign.owner_id
     if alert.task_id is not None:
@@ -268,16 +276,7 @@ async def resolve(
     await _transition(session, alert, before, AlertStatus.resolved, now, actor=actor, note=note)
     if before == AlertStatus.pending:
         return  # it never fired: nobody was told, nothing to tell
-    await record_event(
-        session,
-        workspace_id=alert.workspace_id,
-        kind=kinds.ALERT_RESOLVED,
-        subject_type="alert",
-        subject_id=alert.id,
-        campaign_id=alert.campaign_id,
-        actor=actor,
-        data=_event_data(alert) | {"note": note},
-    )
+    await _alert_event(session, alert, kinds.ALERT_RESOLVED, actor, note=note)
     await issues.note_alert_resolved(
         session, alert_id=alert.id, note=f"The alert resolved: {note or 'recovered'}.", now=now
     )
@@ -290,13 +289,4 @@ async def acknowledge(
     await _transition(
         session, alert, AlertStatus.firing, AlertStatus.acknowledged, now, actor=actor, note=comment
     )
-    await record_event(
-        session,
-        workspace_id=alert.workspace_id,
-        kind=kinds.ALERT_ACKNOWLEDGED,
-        subject_type="alert",
-        subject_id=alert.id,
-        campaign_id=alert.campaign_id,
-        actor=actor,
-        data=_event_data(alert) | {"comment": comment},
-    )
+    await _alert_event(session, alert, kinds.ALERT_ACKNOWLEDGED, actor, comment=comment)

@@ -201,9 +201,8 @@ async def rules_for(session: AsyncSession, campaign: Campaign) -> list[Rule]:
     return [rule for rule in rows if applies_to(rule, campaign)]
 
 
-def reads(rule: Rule, dictionary: dict[str, Metric]) -> set[str]:
+def reads(rule: Rule, params: conditions.Params, dictionary: dict[str, Metric]) -> set[str]:
     """The base metrics a rule's figures come from: new points of these re-evaluate it."""
-    params = conditions.parse(rule.condition, rule.params)
     keys = {k for k in params.metrics() if k in dictionary}
     if rule.min_sample_metric in dictionary:
         keys.add(rule.min_sample_metric)

@@ -9,7 +9,7 @@ from services.api.deps import Admin, DbSession, IfMatch, Pagination, Viewer, set
 from services.api.problems import problem_responses
 from shared.alerts import service as alerts
 from shared.escalations import service
-from shared.escalations.models import EscalationPolicy
+from shared.escalations.models import EscalationPolicy, EscalationStep
 from shared.escalations.schemas import PolicyCreate, PolicyOut, PolicyUpdate, StepOut
 from shared.issues import service as issues
 from shared.notifications.models import Delivery
@@ -129,25 +129,22 @@ async def _timeline(session: DbSession, alert_id: uuid.UUID | None) -> list[Step
         d.id: d for d in await session.scalars(select(Delivery).where(Delivery.id.in_(ids)))
     }
 
-    def answer(step_delivery: uuid.UUID | None) -> tuple[str | None, int | None]:
-        delivery = deliveries.get(step_delivery) if step_delivery else None
-        return (delivery.status.value, delivery.last_status_code) if delivery else (None, None)
-
-    return [
-        StepOut(
-            level=s.level + 1,
-            round=s.round + 1,
-            at=s.at,
-            action=s.action,
-            target=s.target,
-            endpoint_id=s.endpoint_id,
-            delivery_id=s.delivery_id,
-            delivery_status=answer(s.delivery_id)[0],
-            last_status_code=answer(s.delivery_id)[1],
-            note=s.note,
+    def out(step: EscalationStep) -> StepOut:
+        delivery = deliveries.get(step.delivery_id) if step.delivery_id else None
+        return StepOut(
+            level=step.level + 1,
+            round=step.round + 1,
+            at=step.at,
+            action=step.action,
+            target=step.target,
+            endpoint_id=step.endpoint_id,
+            delivery_id=step.delivery_id,
+            delivery_status=delivery.status.value if delivery else None,
+            last_status_code=delivery.last_status_code if delivery else None,
+            note=step.note,
         )
-        for s in steps
-    ]
+
+    return [out(s) for s in steps]
 
 
 @router.get(

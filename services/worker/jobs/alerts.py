@@ -10,9 +10,8 @@ from services.worker.runtime import WorkerRuntime, transactional
 from shared import jobs
 from shared.alerts import service as alerts
 from shared.campaigns.models import Campaign, CampaignStatus
+from shared.ingestion.apply import WATCH_JOB
 from shared.timeutil import utcnow
-
-WATCH_JOB = "watch_campaign"
 
 
 @transactional
