@@ -1,11 +1,13 @@
 """Arrange-and-assert helpers shared by the tests."""
 
+import asyncio
 import dataclasses
 import uuid
 from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.workspaces import api_keys, service
 from shared.workspaces.models import Role
@@ -62,3 +64,21 @@ async def add_member(client: httpx.AsyncClient, tenant: Tenant, **fields: Any) -
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+async def wait_until_a_query_waits_on_a_lock(engine: AsyncEngine, within: float = 10.0) -> None:
+    """Returns once another connection of the test database is blocked on a row or index lock."""
+    deadline = asyncio.get_running_loop().time() + within
+    async with engine.connect() as db:
+        while True:
+            waiting = await db.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                )
+            )
+            if waiting:
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"no query waited on a lock within {within} s")
+            await asyncio.sleep(0.02)

@@ -336,6 +336,7 @@ async def create_task(session: AsyncSession, *, campaign: Campaign, data: dict[s
     if any(t.code == code for t in graph.tasks.values()):
         raise Invalid("The code is taken.", [FieldError("code", f"{code} is already used.")])
     task = Task(
+        id=new_id(),  # known before validation, which looks up the new task's children
         workspace_id=campaign.workspace_id,
         campaign_id=campaign.id,
         code=code,

@@ -346,12 +346,17 @@ async def test_the_stream_sends_sse_messages_and_resumes_from_last_event_id(
 
 
 @committed
-async def test_a_stream_without_a_position_sends_only_new_events(client, tenant, runtime):
+async def test_a_stream_without_a_position_sends_only_new_events(app, tenant, runtime):
     await add_event(runtime, tenant, kinds.ALERT_FIRED)
-    reading = asyncio.create_task(stream_body(client, tenant, timeout=3))
-    await asyncio.sleep(1)  # the stream has started and found the newest event
+    connection = AsgiConnection(app, "/v1/events/stream", tenant.auth(Role.viewer))
+    # Once the response has started, the stream has found the newest event to start after.
+    assert (await connection.next_message())["type"] == "http.response.start"
+    assert (await connection.next_message())["body"] == b"retry: 2000\n\n"
     await add_event(runtime, tenant, kinds.ALERT_RESOLVED)
-    assert [m["event"] for m in sse_messages(await reading)] == ["alert.resolved"]
+    chunk = (await connection.next_message())["body"].decode()
+    assert [m["event"] for m in sse_messages(chunk)] == ["alert.resolved"]
+    connection.closed.set()
+    await asyncio.wait_for(connection.task, 5)
 
 
 @committed

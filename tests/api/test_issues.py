@@ -18,7 +18,13 @@ from shared.issues.models import Issue
 from shared.rules.models import Condition, Rule, Severity
 from shared.timeutil import utcnow
 from shared.workspaces.models import Role
-from tests.helpers import Tenant, add_member, assert_problem, fields_of
+from tests.helpers import (
+    Tenant,
+    add_member,
+    assert_problem,
+    fields_of,
+    wait_until_a_query_waits_on_a_lock,
+)
 
 committed = pytest.mark.committed
 
@@ -542,8 +548,8 @@ async def test_concurrent_openings_for_one_alert_make_one_issue(client, tenant, 
     async with runtime.sessionmaker() as first, runtime.sessionmaker() as second:
         mine = await open_for_alert(first)  # inserted, not committed yet
         theirs = asyncio.create_task(open_for_alert(second))
-        await asyncio.sleep(0.3)
-        assert not theirs.done()  # it waits on the unique index for the first to finish
+        await wait_until_a_query_waits_on_a_lock(runtime.engine)  # on the unique index
+        assert not theirs.done()
         await first.commit()
         found = await theirs
         await second.commit()

@@ -514,3 +514,31 @@ async def test_times_without_an_offset_are_refused_not_crashing(client, tenant, 
         headers=tenant.auth(),
     )
     assert fields_of(assert_problem(series, 422)) == {"query.from"}
+
+
+async def test_a_breakdown_can_be_built_one_task_at_a_time(client, tenant, people):
+    campaign = await make_campaign(client, tenant)
+    url = f"/v1/campaigns/{campaign['id']}/tasks"
+
+    async def add(**body: Any) -> dict[str, Any]:
+        response = await client.post(url, json=body, headers=tenant.auth(Role.editor))
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    strategy = await add(name="KOC seeding", level="strategy")
+    second_strategy = await add(name="Feed ads", level="strategy")
+    module = await add(name="Seeding content", level="module", parent_id=strategy["id"])
+    first = await add(name="Plan selling points", owner_id=people["copywriter"])
+    task = await add(
+        name="Produce posts",
+        owner_id=people["designer"],
+        parent_id=module["id"],
+        predecessors=[{"task_id": first["id"]}],
+    )
+    assert [t["level"] for t in (strategy, second_strategy, module, first, task)] == [
+        "strategy", "strategy", "module", "task", "task",
+    ]  # fmt: skip
+    assert task["parent_id"] == module["id"]
+    listed = await client.get(url, headers=tenant.auth())
+    assert len(listed.json()["items"]) == 5

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 from standardwebhooks import Webhook
 
+from shared.alerts import service as alerts
 from shared.approvals.models import ApprovalRound, RoundStatus
 from shared.db import unit_of_work
 from shared.escalations import service as escalations
@@ -17,7 +18,15 @@ from shared.issues.models import Issue
 from shared.notifications.models import Delivery
 from shared.timeutil import utcnow
 from tests.helpers import Tenant, add_member, assert_problem
-from tests.worker.test_alerts import add_goal, campaign_with_owner, enter, listed, rule, today
+from tests.worker.test_alerts import (
+    SHANGHAI,
+    add_goal,
+    campaign_with_owner,
+    enter,
+    listed,
+    rule,
+    today,
+)
 from tests.worker.test_notifications import add_endpoint, receiving
 
 pytestmark = pytest.mark.committed
@@ -72,6 +81,14 @@ async def story(client: Any, tenant: Tenant, session: Any, people_url: str) -> d
         ],
     )
     return ctx
+
+
+def next_saturday_night(after: datetime) -> datetime:
+    """The first Saturday 23:00 in Shanghai after `after` (the level waits for Monday 09:00)."""
+    local = after.astimezone(SHANGHAI)
+    night = local.replace(hour=23, minute=0, second=0, microsecond=0)
+    night += timedelta(days=(5 - local.weekday()) % 7)
+    return night if night > local else night + timedelta(days=7)
 
 
 async def escalate(runtime: Any, now: datetime) -> int:
@@ -191,15 +208,14 @@ async def test_resolving_stops_and_working_hours_wait(client, tenant: Tenant, se
         )  # fmt: skip
         assert policy.status_code == 201, policy.text
         async with unit_of_work(runtime.sessionmaker, runtime.job_queue) as work:
-            from shared.alerts import service as alerts  # noqa: PLC0415
-
             [alert] = await alerts.watch_campaign(
                 work, campaign_id=uuid.UUID(ctx["campaign"]["id"]), now=utcnow()
             )
-        saturday_night = datetime.fromisoformat("2026-11-28T23:00:00+08:00")
+        saturday_night = next_saturday_night(alert.fired_at + timedelta(seconds=30))
         await escalate(runtime, saturday_night)
         waiting = await session.scalar(select(Escalation.next_due_at))
-        assert waiting == datetime.fromisoformat("2026-11-30T09:00:00+08:00")  # Monday 09:00
+        monday_morning = saturday_night + timedelta(days=1, hours=10)
+        assert waiting == monday_morning
 
         resolved = await client.post(
             f"/v1/alerts/{alert.id}/resolve", json={"note": "fixed"}, headers=tenant.auth()

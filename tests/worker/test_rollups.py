@@ -15,7 +15,7 @@ from shared.ingestion import apply
 from shared.ingestion.models import BatchStatus, IngestBatch, MetricDay
 from shared.timeutil import utcnow
 from shared.workspaces.models import Role
-from tests.helpers import Tenant, assert_problem
+from tests.helpers import Tenant, assert_problem, wait_until_a_query_waits_on_a_lock
 from tests.worker.test_ingestion import setup
 
 pytestmark = pytest.mark.committed
@@ -172,7 +172,7 @@ async def test_batches_applied_at_the_same_time_both_count_in_the_day(
             await apply.apply_batch(work, batch_id=batch_ids[0], now=utcnow())
             first_applied.set()
             await second_waiting.wait()
-            await asyncio.sleep(0.3)  # the second batch is now blocked on the day's row
+            await wait_until_a_query_waits_on_a_lock(runtime.engine)  # on the day's row
 
     async def second() -> None:
         await first_applied.wait()
