@@ -7,9 +7,19 @@ host itself, checks the addresses and connects to the checked one; TLS still ver
 the certificate and sends SNI for the host name, as httpcore starts TLS with the URL's
 host whatever address the socket reached.
 
+IPv6 addresses that carry an IPv4 one reach it (through the host's own stack, a NAT64
+translator or a tunnel), so what they carry is judged too: IPv4-mapped (::ffff:0:0/96)
+and NAT64 (64:ff9b::/96, what DNS64 answers on IPv6-only hosts) are judged by the IPv4
+address; 6to4 (2002::/16), Teredo (2001::/32), IPv4-compatible (::/96), the NAT64
+local-use prefix (64:ff9b:1::/48), site-local (fec0::/10) and other reserved IPv6 are
+refused outright, as no callback receiver lives there.
+
 Operators can allow private networks (`NOTIFY_ALLOWED_NETWORKS`, comma-separated CIDRs),
-e.g. an internal chat server; plain `http` is accepted only for such networks.
-Cloud metadata addresses are refused even then: nothing legitimate listens there.
+e.g. an internal chat server; plain `http` is accepted only for such networks. An IPv4
+network opens its addresses and their IPv4-mapped forms (the same socket destination),
+not their translated or tunnelled forms; an IPv6 network opens what it contains.
+Cloud metadata addresses are refused even then, in any of these forms: nothing legitimate
+listens there.
 """
 
 import asyncio
@@ -52,16 +62,91 @@ def _unmapped(address: IPAddress) -> IPAddress:
     return address
 
 
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+# Where RFC 6052 puts the IPv4 address (byte slices, skipping byte 8) for the prefixes the
+# local-use /48 can be cut to (/48, /56, /64, /96): its operator chooses, so all are read.
+_NAT64_LOCAL_SLICES = ((slice(6, 8), slice(9, 11)), (slice(7, 8), slice(9, 12)),
+                       (slice(9, 13),), (slice(12, 16),))  # fmt: skip
+
+
+def _ipv4_compatible(address: ipaddress.IPv6Address) -> bool:
+    # ::/96 less :: and ::1, which are IPv6's own unspecified and loopback addresses.
+    return int(address) >> 32 == 0 and int(address) > 1
+
+
+def _carried(address: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, ...]:
+    """The IPv4 addresses a connection to `address` may end up at."""
+    packed = address.packed
+    if address in NAT64 or _ipv4_compatible(address):
+        return (ipaddress.IPv4Address(packed[12:]),)
+    if address in NAT64_LOCAL:
+        return tuple(
+            ipaddress.IPv4Address(b"".join(packed[part] for part in parts))
+            for parts in _NAT64_LOCAL_SLICES
+        )
+    if address.sixtofour is not None:
+        return (address.sixtofour,)
+    if address.teredo is not None:
+        # (server, client), the client already un-obfuscated: the server relays the
+        # qualification, the client's NAT the data, so either may be reached.
+        return address.teredo
+    return ()
+
+
+def _never_a_receiver(address: ipaddress.IPv6Address) -> str | None:
+    """What `address` is when it is a form no callback receiver uses, whatever it carries.
+
+    6to4 and IPv4-compatible are deprecated (RFC 7526, RFC 4291); Teredo is a client's NAT
+    traversal tunnel, not where a server answers; site-local is deprecated (RFC 3879) and
+    as private as fc00::/7; the local-use NAT64 prefix (RFC 8215) is not globally reachable,
+    and where it holds the IPv4 address cannot be told from the address. Named here, not
+    left to `is_global`: before Python 3.11.10 / 3.12.4 that calls most of these global,
+    and the venv and the Docker image's Python need not agree.
+    """
+    if address in NAT64_LOCAL:
+        return "a NAT64 local-use address (64:ff9b:1::/48)"
+    if address.sixtofour is not None:
+        return f"a 6to4 address (deprecated) for {address.sixtofour}"
+    if address.teredo is not None:
+        server, client = address.teredo
+        return f"a Teredo tunnel address (server {server}, client {client})"
+    if _ipv4_compatible(address):
+        return f"an IPv4-compatible address (deprecated) for {ipaddress.IPv4Address(int(address))}"
+    if address.is_site_local:
+        return "a site-local address (deprecated)"
+    return None
+
+
+def _not_public(address: IPAddress) -> bool:
+    # is_global is False for loopback, private, link-local, shared (CGNAT), reserved IPv4 and
+    # documentation ranges; multicast is checked on its own as some of it counts as global,
+    # and reserved IPv6 (::/8 and other unassigned blocks) as is_global misses some of it.
+    return not address.is_global or address.is_multicast or address.is_reserved
+
+
 def refusal(address: IPAddress, allowed: Iterable[IPNetwork]) -> str | None:
     """Why `address` may not be called, or None when it may."""
     address = _unmapped(address)
+    carried = _carried(address) if isinstance(address, ipaddress.IPv6Address) else ()
     if address in METADATA_ADDRESSES:
         return f"{address} is a cloud metadata address"
+    for inner in carried:
+        if inner in METADATA_ADDRESSES:
+            return f"{address} carries the cloud metadata address {inner}"
     if any(address in network for network in allowed):
         return None
-    # is_global is False for loopback, private, link-local, shared (CGNAT), reserved and
-    # documentation ranges; multicast is checked on its own as some of it counts as global.
-    if not address.is_global or address.is_multicast:
+    if isinstance(address, ipaddress.IPv6Address):
+        unused = _never_a_receiver(address)
+        if unused is not None:
+            return f"{address} is {unused}"
+        if address in NAT64:
+            # What DNS64 answers for an IPv4-only name on an IPv6-only host: the translator
+            # connects to the IPv4 address, so that address is what counts.
+            if _not_public(carried[0]):
+                return f"{address} reaches {carried[0]} by NAT64, not a public address"
+            return None
+    if _not_public(address):
         return f"{address} is not a public address (loopback, private, link-local or reserved)"
     return None
 
@@ -104,7 +189,7 @@ async def checked_addresses(host: str, port: int, allowed: Iterable[IPNetwork]) 
     for address in addresses:
         reason = refusal(address, allowed)
         if reason is not None:
-            raise UnsafeUrl(f"The URL's host {host!r} resolves to {reason}.")
+            raise UnsafeUrl(f"The URL's host {host!r} is refused: {reason}.")
     return addresses
 
 

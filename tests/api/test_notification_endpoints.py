@@ -30,6 +30,15 @@ async def create(client: httpx.AsyncClient, tenant: Tenant, **body: object) -> h
         "https://169.254.169.254/latest/meta-data/",
         "https://[fd00:ec2::254]/",
         "https://[::ffff:10.0.0.1]/",
+        # IPv6 forms carrying an internal IPv4 address (127.0.0.0/8 is allowlisted here):
+        "https://[64:ff9b::169.254.169.254]/",  # NAT64
+        "https://[64:ff9b::127.0.0.1]/",
+        "https://[2002:7f00:1::]/",  # 6to4
+        "https://[2002:a9fe:a9fe::]/",
+        "https://[::127.0.0.1]/",  # IPv4-compatible
+        "https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",  # Teredo, client 127.0.0.1
+        "https://[64:ff9b:1::127.0.0.1]/",  # NAT64 local-use
+        "https://[fec0::1]/",  # site-local
         "https://192.168.1.20/",
         "https://100.64.0.1/",  # shared address space (carrier NAT)
         "https://224.0.0.1/",
@@ -53,6 +62,20 @@ async def test_localhost_needs_an_allowlist(settings, runtime, tenant: Tenant):
             problem = assert_problem(await create(client, tenant, url=url), 422)
             assert fields_of(problem) == {"body.url"}, url
     # With 127.0.0.0/8 allowlisted (the test settings), plain http to it is accepted.
+
+
+async def test_moving_an_endpoint_to_an_embedded_internal_address_is_refused(
+    client, tenant: Tenant
+):
+    endpoint = (await create(client, tenant, url="http://127.0.0.1:9/")).json()
+    moved = await client.patch(
+        f"{URL}/{endpoint['id']}",
+        json={"url": "https://[64:ff9b::127.0.0.1]/"},
+        headers=tenant.auth(),
+    )
+    assert fields_of(assert_problem(moved, 422)) == {"body.url"}
+    shown = await client.get(f"{URL}/{endpoint['id']}", headers=tenant.auth())
+    assert shown.json()["url"] == "http://127.0.0.1:9/"
 
 
 async def test_the_secret_is_shown_on_create_and_rotate_only(client, tenant: Tenant):
