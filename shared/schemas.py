@@ -1,11 +1,15 @@
 """Building blocks for every domain's request and response models."""
 
+import re
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -58,4 +62,41 @@ Quantity = Annotated[
     Decimal,
     Field(max_digits=20, decimal_places=4),
     AfterValidator(lambda value: value.quantize(Decimal("0.0001"))),
+]
+
+
+# Days and instants are ISO 8601 text within the years the service plans and computes in:
+# a day such as 9999-12-31 has no next day to compute with, and `0` is not a date (pydantic
+# alone would read a number as seconds since 1970).
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2199, 12, 31)
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ].+")
+
+
+def _iso_text(pattern: re.Pattern[str], kind: type, shape: str) -> Any:
+    def check(value: Any) -> Any:
+        if isinstance(value, kind):
+            return value
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            raise ValueError(f"must be {shape}")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _within_years(value: date | datetime) -> date | datetime:
+    day = value.date() if isinstance(value, datetime) else value
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"must be between {FIRST_DAY} and {LAST_DAY}")
+    return value
+
+
+CalendarDay = Annotated[
+    date, _iso_text(_ISO_DAY, date, "a date as YYYY-MM-DD"), AfterValidator(_within_years)
+]
+Instant = Annotated[
+    AwareDatetime,
+    _iso_text(_ISO_INSTANT, datetime, "a date and time with an offset (2024-06-10T17:00:00+08:00)"),
+    AfterValidator(_within_years),
 ]

@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field, StringConstraints, field_validator
 from shared.alerts.models import AlertStatus
 from shared.rules.models import Severity
 from shared.rules.schemas import Labels
-from shared.schemas import LongText, RequestModel, ResponseModel
+from shared.schemas import Instant, LongText, RequestModel, ResponseModel
 
 ALERT_EXAMPLE: dict[str, Any] = {
     "id": "01a2010c-c015-761b-9bc5-6ac427b850dc",
@@ -137,8 +137,8 @@ class SilenceCreate(RequestModel):
     channel: Annotated[str, StringConstraints(max_length=64)] | None = None
     severity: Severity | None = None
     labels: Labels = Field(default_factory=dict)
-    starts_at: datetime = Field(description="With an offset")
-    ends_at: datetime | None = Field(default=None, description="None: until ended")
+    starts_at: Instant = Field(description="With an offset")
+    ends_at: Instant | None = Field(default=None, description="None: until ended")
     weekdays: list[Annotated[int, Field(ge=0, le=6)]] | None = Field(
         default=None, description="0 = Monday; with a daily window"
     )
@@ -146,13 +146,6 @@ class SilenceCreate(RequestModel):
     window_end: time | None = Field(default=None, description="Before start: past midnight")
     timezone: TimeZoneName | None = None
     comment: LongText
-
-    @field_validator("starts_at", "ends_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("must carry a timezone offset")
-        return value
 
     @field_validator("timezone")
     @classmethod

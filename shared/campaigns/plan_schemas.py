@@ -15,7 +15,7 @@ from shared.campaigns.models import (
     RiskStatus,
     TargetKind,
 )
-from shared.schemas import LongText, MoneyAmount, Quantity, RequestModel, ResponseModel
+from shared.schemas import CalendarDay, LongText, MoneyAmount, Quantity, RequestModel, ResponseModel
 
 MetricKey = Annotated[
     str,
@@ -74,7 +74,7 @@ class GoalCreate(RequestModel):
     baseline_value: Quantity | None = None
     direction: Direction = Direction.higher_is_better
     owner_id: uuid.UUID | None = Field(default=None, description="The one member answerable")
-    due_date: date | None = None
+    due_date: CalendarDay | None = None
     notes: LongText | None = Field(default=None, description="Dependencies and resources")
 
 
@@ -89,7 +89,7 @@ class GoalUpdate(RequestModel):
     baseline_value: Quantity | MISSING | None = MISSING
     direction: Direction | MISSING = MISSING
     owner_id: uuid.UUID | MISSING | None = MISSING
-    due_date: date | MISSING | None = MISSING
+    due_date: CalendarDay | MISSING | None = MISSING
     notes: LongText | MISSING | None = MISSING
 
 
@@ -158,7 +158,7 @@ class ExpenseCreate(RequestModel):
 
     category: BudgetCategory
     amount: MoneyAmount
-    spent_on: date
+    spent_on: CalendarDay
     vendor: Short | None = None
     reference: Reference | None = None
     note: LongText | None = None
@@ -169,7 +169,7 @@ class ExpenseUpdate(RequestModel):
 
     category: BudgetCategory | MISSING = MISSING
     amount: MoneyAmount | MISSING = MISSING
-    spent_on: date | MISSING = MISSING
+    spent_on: CalendarDay | MISSING = MISSING
     vendor: Short | MISSING | None = MISSING
     reference: Reference | MISSING | None = MISSING
     note: LongText | MISSING | None = MISSING
@@ -248,8 +248,8 @@ class PhaseCreate(RequestModel):
     model_config = ConfigDict(json_schema_extra={"examples": [PHASE_EXAMPLE]})
 
     name: PhaseName
-    start_date: date
-    end_date: date
+    start_date: CalendarDay
+    end_date: CalendarDay
     core_actions: LongText | None = None
     executor_id: uuid.UUID | None = None
     resources: LongText | None = None
@@ -259,8 +259,8 @@ class PhaseUpdate(RequestModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"end_date": "2024-06-01"}]})
 
     name: PhaseName | MISSING = MISSING
-    start_date: date | MISSING = MISSING
-    end_date: date | MISSING = MISSING
+    start_date: CalendarDay | MISSING = MISSING
+    end_date: CalendarDay | MISSING = MISSING
     core_actions: LongText | MISSING | None = MISSING
     executor_id: uuid.UUID | MISSING | None = MISSING
     resources: LongText | MISSING | None = MISSING

@@ -8,7 +8,7 @@ from pydantic import MISSING, ConfigDict, Field, JsonValue, StringConstraints, c
 
 from shared.campaigns import lifecycle
 from shared.campaigns.models import CampaignKind, CampaignStatus
-from shared.schemas import LongText, Name, RequestModel, ResponseModel
+from shared.schemas import CalendarDay, LongText, Name, RequestModel, ResponseModel
 from shared.workspaces.schemas import CurrencyCode, TimeZoneName
 
 Channel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -43,8 +43,8 @@ class CampaignCreate(RequestModel):
     target_audience: ShortParagraph | None = None
     core_message: ShortParagraph | None = None
     channels: Channels = Field(default_factory=list)
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: CalendarDay | None = None
+    end_date: CalendarDay | None = None
     timezone: TimeZoneName | None = Field(
         default=None, description="IANA zone for the campaign's days; default: the workspace's"
     )
@@ -71,8 +71,8 @@ class CampaignUpdate(RequestModel):
     target_audience: ShortParagraph | MISSING | None = MISSING
     core_message: ShortParagraph | MISSING | None = MISSING
     channels: Channels | MISSING = MISSING
-    start_date: date | MISSING | None = MISSING
-    end_date: date | MISSING | None = MISSING
+    start_date: CalendarDay | MISSING | None = MISSING
+    end_date: CalendarDay | MISSING | None = MISSING
     timezone: TimeZoneName | MISSING = MISSING
     currency: CurrencyCode | MISSING = MISSING
     owner_id: uuid.UUID | MISSING | None = MISSING
@@ -144,7 +144,7 @@ class CancelRequest(RequestModel):
     reason: ShortParagraph | None = Field(default=None, examples=["Product launch postponed"])
 
 
-class FindingOut(ResponseModel):
+class ReadinessFinding(ResponseModel):
     code: str = Field(examples=["goal_without_owner"])
     message: str = Field(examples=["Goal 'new_users' has no owner."])
     ref: str | None = Field(default=None, description="The item concerned", examples=[None])
@@ -176,5 +176,5 @@ class ReadinessOut(ResponseModel):
     )
 
     ready: bool
-    blockers: list[FindingOut] = Field(description="Each one stops a submission (422)")
-    warnings: list[FindingOut] = Field(description="Worth a look; they do not stop it")
+    blockers: list[ReadinessFinding] = Field(description="Each one stops a submission (422)")
+    warnings: list[ReadinessFinding] = Field(description="Worth a look; they do not stop it")

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import MISSING, ConfigDict, Field, JsonValue, StringConstraints
 
 from shared.issues.models import CommentKind, IssueSource, IssueStatus, Severity
-from shared.schemas import LongText, Name, RequestModel, ResponseModel
+from shared.schemas import CalendarDay, LongText, Name, RequestModel, ResponseModel
 
 Paragraph = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)
@@ -43,7 +43,7 @@ class IssueCreate(RequestModel):
     action_plan: Paragraph | None = Field(
         default=None, description="Given now, the response is on time (`responded_at`)"
     )
-    expected_resolution_date: date | None = None
+    expected_resolution_date: CalendarDay | None = None
     progress: Percent = 0
     severity: Severity = Severity.warning
 
@@ -74,7 +74,7 @@ class IssueUpdate(RequestModel):
     owner_id: uuid.UUID | MISSING = MISSING
     related_task_id: uuid.UUID | MISSING | None = MISSING
     action_plan: Paragraph | MISSING | None = MISSING
-    expected_resolution_date: date | MISSING | None = MISSING
+    expected_resolution_date: CalendarDay | MISSING | None = MISSING
     progress: Percent | MISSING = MISSING
     status: IssueStatus | MISSING = MISSING
     severity: Severity | MISSING = MISSING

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import MISSING, ConfigDict, Field, JsonValue, StringConstraints
 
 from shared.campaigns.models import Level
-from shared.schemas import LongText, Name, RequestModel, ResponseModel
+from shared.schemas import CalendarDay, LongText, Name, RequestModel, ResponseModel
 from shared.tasks.models import TaskLevel, TaskStatus
 
 Code = Annotated[
@@ -54,8 +54,8 @@ class _TaskFields(RequestModel):
     )
     approver_id: uuid.UUID | None = Field(default=None, description="R2, who signs it off")
     supporting_departments: Departments = Field(default_factory=list)
-    planned_start: date | None = None
-    planned_end: date | None = None
+    planned_start: CalendarDay | None = None
+    planned_end: CalendarDay | None = None
     deliverable: LongText | None = None
     priority: Level = Level.medium
 
@@ -127,10 +127,10 @@ class TaskUpdate(RequestModel):
     owner_id: uuid.UUID | MISSING | None = MISSING
     approver_id: uuid.UUID | MISSING | None = MISSING
     supporting_departments: Departments | MISSING = MISSING
-    planned_start: date | MISSING | None = MISSING
-    planned_end: date | MISSING | None = MISSING
-    actual_start: date | MISSING | None = MISSING
-    actual_end: date | MISSING | None = MISSING
+    planned_start: CalendarDay | MISSING | None = MISSING
+    planned_end: CalendarDay | MISSING | None = MISSING
+    actual_start: CalendarDay | MISSING | None = MISSING
+    actual_end: CalendarDay | MISSING | None = MISSING
     deliverable: LongText | MISSING | None = MISSING
     priority: Level | MISSING = MISSING
     status: TaskStatus | MISSING = MISSING

@@ -6,7 +6,6 @@ from typing import Annotated
 from pydantic import (
     MISSING,
     AfterValidator,
-    AwareDatetime,
     ConfigDict,
     EmailStr,
     Field,
@@ -14,7 +13,7 @@ from pydantic import (
     StringConstraints,
 )
 
-from shared.schemas import Name, RequestModel, ResponseModel, ShortText
+from shared.schemas import Instant, Name, RequestModel, ResponseModel, ShortText
 from shared.timeutil import is_timezone
 from shared.workspaces.models import Role
 
@@ -160,7 +159,7 @@ class ApiKeyCreate(RequestModel):
     member_id: uuid.UUID | None = Field(
         default=None, description="Bind the key to a member: approvals are recorded against them."
     )
-    expires_at: AwareDatetime | None = Field(
+    expires_at: Instant | None = Field(
         default=None, description="When the key stops working; with a UTC offset, in the future."
     )
 

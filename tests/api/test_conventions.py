@@ -70,6 +70,35 @@ async def test_query_validation_names_the_parameter(client, tenant: Tenant):
     assert problem["errors"][0].get("pointer") is None
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "0", "1718000000", "2024-6-1"])
+async def test_days_outside_the_calendar_we_compute_in_are_422(client, tenant: Tenant, day):
+    created = await client.post(
+        "/v1/campaigns", json={"name": "618", "kind": "promotion"}, headers=tenant.auth()
+    )
+    cid = created.json()["id"]
+    report = await client.get(
+        f"/v1/campaigns/{cid}/daily-report", params={"date": day}, headers=tenant.auth()
+    )
+    assert fields_of(assert_problem(report, 422)) == {"query.date"}
+    body = await client.post(
+        "/v1/campaigns",
+        json={"name": "618", "kind": "promotion", "start_date": int(day) if day.isdigit() else day},
+        headers=tenant.auth(),
+    )
+    assert fields_of(assert_problem(body, 422)) == {"body.start_date"}
+    fine = await client.get(
+        f"/v1/campaigns/{cid}/daily-report", params={"date": "2024-06-10"}, headers=tenant.auth()
+    )
+    assert fine.status_code == 200, fine.text
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:00:00-14:00", "0", "1718000000"])
+async def test_instants_outside_the_calendar_we_compute_in_are_422(client, tenant, moment):
+    for path, parameter in (("/v1/events", "since"), ("/v1/alerts", "until")):
+        response = await client.get(path, params={parameter: moment}, headers=tenant.auth())
+        assert fields_of(assert_problem(response, 422)) == {f"query.{parameter}"}
+
+
 async def test_bad_path_id_is_422_naming_it(client, tenant: Tenant):
     response = await client.get("/v1/members/not-a-uuid", headers=tenant.auth())
     assert fields_of(assert_problem(response, 422)) == {"path.member_id"}

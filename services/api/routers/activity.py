@@ -4,7 +4,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import AwareDatetime
 
 from services.api.deps import DbSession, Editor, Idempotent, Pagination, Viewer
 from services.api.problems import problem_responses
@@ -15,6 +14,7 @@ from shared.activity.schemas import ActivityEntryOut, LogEntryCreate
 from shared.activity.service import ActivityFilters, NoteKind
 from shared.campaigns import service as campaigns
 from shared.pagination import Page, page_of
+from shared.schemas import Instant
 from shared.tasks import service as tasks
 
 router = APIRouter(tags=["activity"])
@@ -35,8 +35,8 @@ async def list_activity(
     action: EntryAction | None = None,
     kind: NoteKind | None = None,
     actor_member_id: uuid.UUID | None = None,
-    since: AwareDatetime | None = None,  # with an offset: "the 10th" differs per zone
-    until: AwareDatetime | None = None,
+    since: Instant | None = None,  # with an offset: "the 10th" differs per zone
+    until: Instant | None = None,
 ) -> Page[ActivityEntryOut]:
     filters = ActivityFilters(entity_type, task_id, action, kind, actor_member_id, since, until)
     results = await service.list_entries(session, campaign=campaign, filters=filters, page=page)

@@ -4,7 +4,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import AwareDatetime
 
 from services.api.deps import DbSession, Editor, Pagination, Viewer, set_etag
 from services.api.problems import problem_responses
@@ -21,6 +20,7 @@ from shared.alerts.schemas import (
 )
 from shared.pagination import Page, page_of
 from shared.rules.models import Severity
+from shared.schemas import Instant
 from shared.timeutil import utcnow
 
 router = APIRouter(tags=["alerts"])
@@ -50,8 +50,8 @@ async def list_alerts(
     rule_id: uuid.UUID | None = None,
     channel: Annotated[str | None, Query(max_length=64)] = None,
     silenced: bool | None = None,
-    since: Annotated[AwareDatetime | None, Query(description="Seen at or after")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="First seen before")] = None,
+    since: Annotated[Instant | None, Query(description="Seen at or after")] = None,
+    until: Annotated[Instant | None, Query(description="First seen before")] = None,
 ) -> Page[AlertOut]:
     results = await service.list_alerts(
         session,

@@ -1,7 +1,6 @@
 """Campaigns: planning screens, lifecycle actions, readiness and the budget summary."""
 
 import uuid
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
@@ -19,6 +18,7 @@ from shared.campaigns.schemas import (
     ReadinessOut,
 )
 from shared.pagination import Page, page_of
+from shared.schemas import CalendarDay
 from shared.timeutil import utcnow
 
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"])
@@ -65,8 +65,12 @@ async def list_campaigns(
     owner_id: uuid.UUID | None = None,
     kind: CampaignKind | None = None,
     tag: Annotated[str | None, Query(max_length=50)] = None,
-    active_from: Annotated[date | None, Query(description="Overlapping this day or later")] = None,
-    active_to: Annotated[date | None, Query(description="Overlapping this day or earlier")] = None,
+    active_from: Annotated[
+        CalendarDay | None, Query(description="Overlapping this day or later")
+    ] = None,
+    active_to: Annotated[
+        CalendarDay | None, Query(description="Overlapping this day or earlier")
+    ] = None,
     q: Annotated[str | None, Query(max_length=200, description="In name or background")] = None,
     sort: Annotated[CampaignSort, Query(description="`-` for descending")] = "-created_at",
 ) -> Page[CampaignOut]:

@@ -5,7 +5,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime
 
 from services.api.deps import AppRuntime, DbSession, Viewer
 from services.api.problems import problem_responses
@@ -15,6 +14,7 @@ from shared.events.kinds import ALL_KINDS, SubjectType
 from shared.events.positions import START
 from shared.events.schemas import EXAMPLE_EVENT, EventFeed, EventOut
 from shared.events.service import EventFilters
+from shared.schemas import Instant
 
 router = APIRouter(tags=["events"])
 
@@ -35,11 +35,9 @@ async def event_filters(
     subject_type: SubjectType | None = None,
     subject_id: uuid.UUID | None = None,
     since: Annotated[
-        AwareDatetime | None, Query(description="Occurred at or after (with an offset)")
+        Instant | None, Query(description="Occurred at or after (with an offset)")
     ] = None,
-    until: Annotated[
-        AwareDatetime | None, Query(description="Occurred before (with an offset)")
-    ] = None,
+    until: Annotated[Instant | None, Query(description="Occurred before (with an offset)")] = None,
 ) -> EventFilters:
     if since is not None and until is not None and until <= since:
         raise Invalid(

@@ -1,12 +1,11 @@
 """Signed metric batches from integrations, their status, and the channels they name."""
 
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
-from pydantic import AwareDatetime
 
 from services.api.deps import DbSession, Editor, Idempotent, Pagination, Viewer
 from services.api.problems import HttpProblem, problem_responses
@@ -30,6 +29,7 @@ from shared.ingestion.series import Granularity
 from shared.integrations.service import verify_delivery
 from shared.metrics import service as metrics
 from shared.pagination import Page, page_of
+from shared.schemas import CalendarDay, Instant
 from shared.timeutil import utcnow
 
 router = APIRouter(tags=["ingestion"])
@@ -180,10 +180,8 @@ async def get_series(
         Granularity,
         Query(description="Local days, weeks, months; `hour` needs from and to, <= 31 days"),
     ] = "day",
-    from_: Annotated[
-        AwareDatetime | None, Query(alias="from", description="With an offset")
-    ] = None,
-    to: Annotated[AwareDatetime | None, Query(description="Exclusive, with an offset")] = None,
+    from_: Annotated[Instant | None, Query(alias="from", description="With an offset")] = None,
+    to: Annotated[Instant | None, Query(description="Exclusive, with an offset")] = None,
     channel: Annotated[str | None, Query(max_length=64)] = None,
 ) -> SeriesOut:
     dictionary = await metrics.dictionary(session, workspace_id=campaign.workspace_id)
@@ -243,7 +241,9 @@ DAILY_REPORT_METRICS = ("impressions", "ctr", "conversion_rate", "new_users", "g
 async def get_daily_report(
     campaign: ReadableCampaign,
     session: DbSession,
-    day: Annotated[date, Query(alias="date", description="A day in the campaign's timezone")],
+    day: Annotated[
+        CalendarDay, Query(alias="date", description="A day in the campaign's timezone")
+    ],
 ) -> DailyReportOut:
     dictionary = await metrics.dictionary(session, workspace_id=campaign.workspace_id)
     keys = [k for k in DAILY_REPORT_METRICS if k in dictionary]
