@@ -10,7 +10,7 @@ import pytest
 pytestmark = pytest.mark.committed
 
 
-async def cli(settings, *args: str) -> str:
+async def run_cli(settings, *args: str) -> tuple[int | None, str, str]:
     env = os.environ | {"DATABASE_URL": settings.database_url}
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -19,11 +19,16 @@ async def cli(settings, *args: str) -> str:
         *args,
         env=env,
         stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+        stderr=asyncio.subprocess.PIPE,
     )
-    output, _ = await process.communicate()
-    assert process.returncode == 0, output.decode()
-    return output.decode()
+    output, errors = await process.communicate()
+    return process.returncode, output.decode(), errors.decode()
+
+
+async def cli(settings, *args: str) -> str:
+    status, output, errors = await run_cli(settings, *args)
+    assert status == 0, output + errors
+    return output
 
 
 async def test_workspace_created_from_the_shell_answers_with_its_key(settings, client):
@@ -56,3 +61,24 @@ async def test_workspace_created_from_the_shell_answers_with_its_key(settings, c
     await cli(settings, "api-key", "revoke", me.json()["prefix"])
     revoked = await client.get("/v1/workspace", headers={"Authorization": f"Bearer {viewer}"})
     assert revoked.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "complaint"),
+    [
+        ("--timezone", "Mars/Olympus", "IANA time zone"),
+        ("--currency", "dollars", "ISO 4217"),
+    ],
+)
+async def test_a_bad_option_is_one_clear_line_and_creates_nothing(
+    settings, option, value, complaint
+):
+    status, output, errors = await run_cli(
+        settings, "workspace", "create", "Olympus team", option, value
+    )
+    assert status == 2
+    assert output == ""
+    [line] = errors.splitlines()
+    assert line.startswith(f"campaignops: {option} '{value}': ")
+    assert complaint in line
+    assert "Olympus team" not in await cli(settings, "workspace", "list")

@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import re
 import secrets
 from collections.abc import Mapping
 from datetime import datetime
@@ -9,6 +10,8 @@ from datetime import datetime
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 SECRET_BYTES = 32  # the spec allows 24 to 64
+# Integer seconds, as the spec says; the library would also take "1796218900.5" or " 1796218900".
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 def new_secret() -> str:
@@ -21,6 +24,8 @@ def verifies(secret: str, body: bytes, headers: Mapping[str, str]) -> bool:
     The library raises ValueError or binascii.Error, not only WebhookVerificationError,
     on a malformed signature header; all of them mean "not verified".
     """
+    if not _TIMESTAMP.fullmatch(headers.get("webhook-timestamp", "")):
+        return False
     try:
         Webhook(secret).verify(body, dict(headers), json_parse=False)
     except (WebhookVerificationError, ValueError, binascii.Error, UnicodeDecodeError):

@@ -69,6 +69,14 @@ class WorkspaceOut(ResponseModel):
     version: int
 
 
+class WorkspaceCreate(RequestModel):
+    """A new workspace (made from the shell: `campaignops workspace create`)."""
+
+    name: Name
+    default_timezone: TimeZoneName = "UTC"
+    default_currency: CurrencyCode = "USD"
+
+
 class WorkspaceUpdate(RequestModel):
     """Send only the fields to change."""
 

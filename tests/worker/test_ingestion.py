@@ -1,5 +1,8 @@
 """Signed batches through the API, the queue and a real worker into hourly figures."""
 
+import base64
+import hashlib
+import hmac
 import json
 import uuid
 from datetime import UTC, datetime, time, timedelta
@@ -212,6 +215,36 @@ async def test_unsigned_stale_or_forged_batches_are_401_and_not_stored(client, t
         f"/v1/ingest/{uuid.uuid4()}", content=body, headers=signed(secret, body)
     )
     assert_problem(unknown, 404)
+
+
+async def test_only_integer_timestamps_verify(client, tenant, session):
+    ctx = await setup(client, tenant, session)
+    url = f"/v1/ingest/{ctx['integration']['id']}"
+    body = b'{"points": [{"campaign": "x", "channel": "y", "metric": "z", "value": 1}]}'
+    headers = signed(ctx["integration"]["secret"], body)
+    seconds = headers["webhook-timestamp"]
+    for stamp in (f"{seconds}.5", f" {seconds}", f"{seconds} ", f"+{seconds}", f"{seconds}.0"):
+        forged = headers | {"webhook-timestamp": stamp}
+        assert_problem(await client.post(url, content=body, headers=forged), 401)
+    assert await session.scalar(select(func.count()).select_from(IngestBatch)) == 0
+    assert (await client.post(url, content=body, headers=headers)).status_code == 202
+
+
+async def test_a_body_that_is_not_utf8_is_400(client, tenant, session):
+    ctx = await setup(client, tenant, session)
+    url = f"/v1/ingest/{ctx['integration']['id']}"
+    body = b'{"points": [{"campaign": "\xff\xfe", "channel": "y", "metric": "z", "value": 1}]}'
+    message_id, seconds = "msg_latin1", str(int(utcnow().timestamp()))
+    key = base64.b64decode(ctx["integration"]["secret"].removeprefix("whsec_"))
+    mac = hmac.new(key, f"{message_id}.{seconds}.".encode() + body, hashlib.sha256)
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": message_id,
+        "webhook-timestamp": seconds,
+        "webhook-signature": "v1," + base64.b64encode(mac.digest()).decode(),
+    }
+    problem = assert_problem(await client.post(url, content=body, headers=headers), 400)
+    assert "UTF-8" in problem["detail"]
 
 
 async def test_envelope_errors(client, tenant, session):

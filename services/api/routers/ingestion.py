@@ -71,6 +71,12 @@ async def ingest(
 ) -> IngestAccepted:
     integration = await service.find_integration(session, integration_id)
     body = await request.body()  # the exact bytes: they are what was signed
+    try:
+        body.decode()  # JSON is UTF-8 (RFC 8259); no signature over other bytes is checked
+    except UnicodeDecodeError as exc:
+        raise HttpProblem(
+            400, "malformed_json", "Malformed JSON", f"Not UTF-8 at byte {exc.start}."
+        ) from exc
     headers = {
         "webhook-id": webhook_id or "",
         "webhook-timestamp": webhook_timestamp or "",
