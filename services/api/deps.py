@@ -14,7 +14,7 @@ from services.api.problems import HttpProblem
 from services.api.runtime import Runtime
 from shared.activity import tracking
 from shared.actor import Actor
-from shared.errors import Forbidden
+from shared.errors import FieldError, Forbidden, Invalid
 from shared.idempotency import service as idempotency
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from shared.workspaces import api_keys
@@ -207,3 +207,20 @@ class ReplayResponse(Exception):
 
 
 Idempotent = Depends(idempotency_key)
+
+
+async def refuse_idempotency_key(
+    key: Annotated[str | None, Header(alias="Idempotency-Key", include_in_schema=False)] = None,
+) -> None:
+    """For creations whose response cannot be stored for a replay (a secret shown once):
+    a client relying on the header must learn that a retry would create a second one."""
+    if key is not None:
+        raise Invalid(
+            "Idempotency-Key is not supported here: replaying this response would mean "
+            "keeping its secret. Send the request without it, and list before retrying.",
+            [FieldError("Idempotency-Key", "not supported on this operation", location="header")],
+            code="idempotency_not_supported",
+        )
+
+
+NotIdempotent = Depends(refuse_idempotency_key)

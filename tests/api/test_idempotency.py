@@ -133,14 +133,21 @@ async def test_concurrent_duplicates_create_one_member(client, tenant: Tenant, s
     assert await member_count(session, tenant) == 1
 
 
-async def test_api_key_secrets_are_never_kept_for_replay(client, tenant: Tenant, session):
-    headers = tenant.auth() | {"Idempotency-Key": "new-key"}
-    first = await client.post(
-        "/v1/api-keys", json={"name": "ci", "role": "viewer"}, headers=headers
+async def test_api_key_creation_refuses_an_idempotency_key_and_keeps_no_secret(
+    client, tenant: Tenant, session
+):
+    keys_before = len((await client.get("/v1/api-keys", headers=tenant.auth())).json()["items"])
+    refused = await client.post(
+        "/v1/api-keys",
+        json={"name": "ci", "role": "viewer"},
+        headers=tenant.auth() | {"Idempotency-Key": "new-key"},
     )
-    second = await client.post(
-        "/v1/api-keys", json={"name": "ci", "role": "viewer"}, headers=headers
+    problem = assert_problem(refused, 422, "idempotency_not_supported")
+    assert fields_of(problem) == {"header.Idempotency-Key"}
+    listed = (await client.get("/v1/api-keys", headers=tenant.auth())).json()["items"]
+    assert len(listed) == keys_before  # nothing was created
+    created = await client.post(
+        "/v1/api-keys", json={"name": "ci", "role": "viewer"}, headers=tenant.auth()
     )
-    assert first.status_code == second.status_code == 201
-    assert first.json()["key"] != second.json()["key"]
+    assert created.status_code == 201, created.text
     assert await session.scalar(select(func.count()).select_from(IdempotentResponse)) == 0

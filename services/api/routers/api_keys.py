@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.api.deps import Admin, CurrentCaller, DbSession, Pagination, set_etag
+from services.api.deps import Admin, CurrentCaller, DbSession, NotIdempotent, Pagination, set_etag
 from services.api.problems import problem_responses
 from shared.pagination import Page, page_of
 from shared.workspaces import api_keys
@@ -35,12 +35,12 @@ async def list_api_keys(
 @router.post(
     "",
     summary="Create an API key (admin); the secret is in this response only",
-    # No Idempotency-Key here: a replay would need the secret stored in clear.
-    description="The secret is shown once and only its hash is stored. Idempotency-Key is "
-    "not supported on this operation: replaying it would require keeping the secret.",
+    description="The secret is shown once and only its hash is stored. An Idempotency-Key "
+    "is refused (422 `idempotency_not_supported`): replaying would require keeping the secret.",
     status_code=status.HTTP_201_CREATED,
     response_model=ApiKeyCreated,
     responses=problem_responses(400, 409, 415, 422),
+    dependencies=[NotIdempotent],
 )
 async def create_api_key(
     body: ApiKeyCreate, session: DbSession, caller: Admin, response: Response
