@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.notifications import formats, urls
@@ -107,6 +107,13 @@ def next_delay(attempts: int, rng: random.Random | None = None) -> timedelta | N
     base = RETRY_DELAYS[attempts - 1]
     factor = 1 + (rng or random).uniform(-JITTER, JITTER)
     return base * factor
+
+
+async def earliest_due(session: AsyncSession) -> datetime | None:
+    """When the next pending delivery falls due (a claimed one: when its lease ends)."""
+    return await session.scalar(
+        select(func.min(Delivery.next_attempt_at)).where(Delivery.status == DeliveryStatus.pending)
+    )
 
 
 async def claim(

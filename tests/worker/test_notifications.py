@@ -40,6 +40,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    at: datetime = field(default_factory=utcnow)
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -268,6 +269,21 @@ async def test_three_failures_then_success_keep_the_webhook_id(
         )
     ).all()
     assert codes == [500, 503, 502, 200]
+
+
+async def test_a_retry_goes_out_when_it_falls_due_not_at_the_next_sweep(
+    client, tenant: Tenant, session, runtime, run_worker
+):
+    async with receiving(script=[500]) as receiver:
+        endpoint = await add_endpoint(client, tenant, receiver.url)
+        delivery = await owe(runtime, endpoint["id"])  # its commit queues a sending job
+        await run_worker()  # no crons here: the retry needs a run of its own, 5 s later
+    first, retry = receiver.requests
+    assert retry.headers["webhook-id"] == first.headers["webhook-id"]
+    # 5 s +-20% after the first attempt; never early, and well before a 10 s sweep.
+    assert timedelta(seconds=3.9) <= retry.at - first.at <= timedelta(seconds=8.5)
+    done = await delivery_of(session, delivery.id)
+    assert (done.status, done.attempts) == (DeliveryStatus.delivered, 2)
 
 
 async def test_a_receiver_down_past_the_schedule_leaves_a_dead_delivery_to_redeliver(
