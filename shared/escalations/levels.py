@@ -16,9 +16,11 @@
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
 
 from shared.errors import FieldError, Invalid
 
@@ -71,7 +73,7 @@ class Level(BaseModel):
     targets: list[Target] = Field(min_length=1, max_length=20)
     unless: Literal["acknowledged", "action_plan"] = "acknowledged"
     working_hours: WorkingHours | None = None
-    critical_overrides: bool = True
+    critical_overrides: StrictBool = True
 
 
 def parse_levels(raw: list[dict[str, object]]) -> list[Level]:
@@ -121,3 +123,84 @@ DEFAULT_LEVELS: list[dict[str, object]] = [
         "targets": [{"type": "role", "role": "final_approver"}],
     },
 ]
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """A level still to come: when it is due, to whom, and what it waits for."""
+
+    level: int  # 0-based, as stored
+    round: int
+    due_at: dt.datetime
+    targets: str
+    note: str
+
+
+def describe_targets(level: Level) -> str:
+    return ", ".join(
+        str(target.role)
+        if target.type == "role"
+        else f"{target.type} {target.endpoint_id or target.member_id}"
+        for target in level.targets
+    )
+
+
+def _reason(level: Level, after: str, held_until: dt.datetime | None) -> str:
+    unless = {
+        "acknowledged": "skipped if the alert is acknowledged by then",
+        "action_plan": "skipped if the issue has an action plan by then",
+    }[level.unless]
+    note = f"{after}; {unless}"
+    if held_until is not None:
+        note += f"; held to working hours until {held_until.isoformat()}"
+    return note
+
+
+def upcoming(
+    levels: list[Level],
+    *,
+    level: int,
+    round_: int,
+    due_at: dt.datetime,
+    repeat: int,
+    repeat_after_minutes: int,
+    zone: dt.tzinfo,
+    critical: bool,
+) -> list[Upcoming]:
+    """The levels an active escalation has still to send, from the next one (`level` of
+    `round_`, due at `due_at`) to the end of its last round, if nobody acts meanwhile.
+
+    Each goes out when due, or at the next working-hours window when it keeps to them;
+    the next level counts its wait from when the previous one went out.
+    """
+    planned: list[Upcoming] = []
+    due = due_at
+    while round_ < repeat:
+        current = levels[level]
+        sends = due
+        if current.working_hours is not None and not (current.critical_overrides and critical):
+            sends = next_window(current.working_hours, hours_zone(current, zone), due)
+        if level > 0:
+            after = f"{current.after_minutes} min after level {level}"
+        elif round_ > 0:
+            after = f"{repeat_after_minutes} min after round {round_}"
+        else:
+            after = f"{current.after_minutes} min after the alert fired (and the grouping window)"
+        held = sends if sends > due else None
+        planned.append(
+            Upcoming(level, round_, sends, describe_targets(current), _reason(current, after, held))
+        )
+        if level + 1 < len(levels):
+            level += 1
+            due = sends + dt.timedelta(minutes=levels[level].after_minutes)
+        else:
+            level, round_ = 0, round_ + 1
+            due = sends + dt.timedelta(minutes=repeat_after_minutes)
+    return planned
+
+
+def hours_zone(level: Level, campaign_zone: dt.tzinfo) -> dt.tzinfo:
+    """The zone a level's working hours are read in: its own, or the campaign's."""
+    if level.working_hours is not None and level.working_hours.timezone:
+        return ZoneInfo(level.working_hours.timezone)
+    return campaign_zone

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import MISSING, ConfigDict, Field
+from pydantic import MISSING, ConfigDict, Field, StrictBool
 
 from shared.escalations.levels import DEFAULT_LEVELS
 from shared.schemas import LongText, Name, RequestModel, ResponseModel
@@ -34,7 +34,7 @@ class PolicyCreate(RequestModel):
     group_seconds: int = Field(
         default=30, ge=0, le=3600, description="Alerts of a campaign firing within it: one message"
     )
-    is_default: bool = False
+    is_default: StrictBool = False
 
 
 class PolicyUpdate(RequestModel):
@@ -46,7 +46,7 @@ class PolicyUpdate(RequestModel):
     repeat: int | MISSING = Field(default=MISSING, ge=1, le=10)
     repeat_after_minutes: int | MISSING = Field(default=MISSING, ge=1, le=10_080)
     group_seconds: int | MISSING = Field(default=MISSING, ge=0, le=3600)
-    is_default: bool | MISSING = MISSING
+    is_default: StrictBool | MISSING = MISSING
 
 
 class PolicyOut(ResponseModel):
@@ -84,6 +84,7 @@ class StepOut(ResponseModel):
                     "round": 1,
                     "at": "2024-06-10T13:00:00Z",
                     "action": "notified",
+                    "upcoming": False,
                     "target": "first_approver 01a2010c-c015-761b-9bc5-6ac427b850dd",
                     "endpoint_id": "01a2010c-c015-761b-9bc5-6ac427b850de",
                     "delivery_id": "01a2010c-c015-761b-9bc5-6ac427b850df",
@@ -97,8 +98,12 @@ class StepOut(ResponseModel):
 
     level: int = Field(description="1-based")
     round: int = Field(description="1-based")
-    at: datetime
+    at: datetime = Field(description="When it happened; for a level still to come, when it is due")
     action: str = Field(description="notified, skipped, waiting or unreachable")
+    upcoming: bool = Field(
+        description="A level still to come (`waiting`, the note says why and until when); "
+        "it goes out at `at` unless someone acts first"
+    )
     target: str
     endpoint_id: uuid.UUID | None
     delivery_id: uuid.UUID | None

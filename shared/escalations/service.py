@@ -189,6 +189,35 @@ async def timeline(session: AsyncSession, *, alert_id: uuid.UUID) -> list[Escala
     return list(rows)
 
 
+async def upcoming(session: AsyncSession, *, alert_id: uuid.UUID) -> list[lv.Upcoming]:
+    """The levels the alert's active escalation has still to send, with their due times."""
+    escalation = await session.scalar(
+        select(Escalation).where(
+            Escalation.alert_id == alert_id, Escalation.status == EscalationStatus.active
+        )
+    )
+    if escalation is None or escalation.next_due_at is None:
+        return []
+    policy = await session.get(EscalationPolicy, escalation.policy_id)
+    campaign = await session.get(Campaign, escalation.campaign_id)
+    alert = await session.get(Alert, alert_id)
+    if policy is None or campaign is None or alert is None:
+        return []
+    levels = lv.parse_levels(policy.levels)
+    if escalation.level >= len(levels):
+        return []
+    return lv.upcoming(
+        levels,
+        level=escalation.level,
+        round_=escalation.round,
+        due_at=escalation.next_due_at,
+        repeat=policy.repeat,
+        repeat_after_minutes=policy.repeat_after_minutes,
+        zone=ZoneInfo(campaign.timezone),
+        critical=alert.severity == Severity.critical,
+    )
+
+
 async def process_due(session: AsyncSession, *, now: datetime, limit: int = 100) -> int:
     """Send every level that is due. Claimed with SKIP LOCKED: a second worker takes
     other escalations, never the same level; the deliveries are written in this
@@ -287,7 +316,7 @@ async def _advance(session: AsyncSession, escalation: Escalation, now: datetime)
     skip = await _skip_reason(session, level, alert)
     if skip is None and level.working_hours is not None:
         overridden = level.critical_overrides and alert.severity == Severity.critical
-        zone = ZoneInfo(level.working_hours.timezone or campaign.timezone)
+        zone = lv.hours_zone(level, ZoneInfo(campaign.timezone))
         opens = lv.next_window(level.working_hours, zone, now)
         if opens > now and not overridden:
             escalation.next_due_at = opens

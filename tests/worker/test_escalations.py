@@ -116,9 +116,31 @@ async def test_owner_at_once_approver_at_4_hours_management_at_24_without_a_plan
         [alert] = await listed(client, tenant, status="firing")
         # The first level waits out the 30 s grouping window.
         start = datetime.fromisoformat(alert["fired_at"]) + timedelta(seconds=30)
+        url = f"/v1/alerts/{alert['id']}/escalation"
+        ahead = (await client.get(url, headers=tenant.auth())).json()
+        assert [
+            (s["level"], s["action"], s["upcoming"], datetime.fromisoformat(s["at"])) for s in ahead
+        ] == [
+            (1, "waiting", True, start),
+            (2, "waiting", True, start + timedelta(hours=4)),
+            (3, "waiting", True, start + timedelta(hours=24)),
+        ]
+        assert [s["target"] for s in ahead] == [
+            "campaign_owner",
+            "first_approver",
+            "final_approver",
+        ]
+        assert "skipped if the alert is acknowledged" in ahead[1]["note"]
+        assert "skipped if the issue has an action plan" in ahead[2]["note"]
 
         await escalate(runtime, start)  # level 1: at once
         await run_worker()  # the sender
+        after_one = (await client.get(url, headers=tenant.auth())).json()
+        assert [(s["level"], s["action"], s["upcoming"]) for s in after_one] == [
+            (1, "notified", False),
+            (2, "waiting", True),
+            (3, "waiting", True),
+        ]
         [to_ops] = ops.requests
         message = Webhook(endpoint["secret"]).verify(to_ops.body, to_ops.headers)
         assert message["type"] == "alert.fired"
@@ -216,6 +238,11 @@ async def test_resolving_stops_and_working_hours_wait(client, tenant: Tenant, se
         waiting = await session.scalar(select(Escalation.next_due_at))
         monday_morning = saturday_night + timedelta(days=1, hours=10)
         assert waiting == monday_morning
+        timeline = await client.get(f"/v1/alerts/{alert.id}/escalation", headers=tenant.auth())
+        [held, ahead] = timeline.json()
+        assert (held["action"], held["upcoming"]) == ("waiting", False)
+        assert (ahead["action"], ahead["upcoming"]) == ("waiting", True)
+        assert datetime.fromisoformat(ahead["at"]) == monday_morning
 
         resolved = await client.post(
             f"/v1/alerts/{alert.id}/resolve", json={"note": "fixed"}, headers=tenant.auth()

@@ -9,6 +9,7 @@ from services.api.deps import Admin, DbSession, IfMatch, Pagination, Viewer, set
 from services.api.problems import problem_responses
 from shared.alerts import service as alerts
 from shared.escalations import service
+from shared.escalations.levels import Upcoming
 from shared.escalations.models import EscalationPolicy, EscalationStep
 from shared.escalations.schemas import PolicyCreate, PolicyOut, PolicyUpdate, StepOut
 from shared.issues import service as issues
@@ -123,7 +124,9 @@ async def update_policy(
 
 
 async def _timeline(session: DbSession, alert_id: uuid.UUID | None) -> list[StepOut]:
-    steps = await service.timeline(session, alert_id=alert_id) if alert_id else []
+    if alert_id is None:
+        return []
+    steps = await service.timeline(session, alert_id=alert_id)
     ids = [s.delivery_id for s in steps if s.delivery_id]
     deliveries = {
         d.id: d for d in await session.scalars(select(Delivery).where(Delivery.id.in_(ids)))
@@ -142,9 +145,26 @@ async def _timeline(session: DbSession, alert_id: uuid.UUID | None) -> list[Step
             delivery_status=delivery.status.value if delivery else None,
             last_status_code=delivery.last_status_code if delivery else None,
             note=step.note,
+            upcoming=False,
         )
 
-    return [out(s) for s in steps]
+    def waiting(level: Upcoming) -> StepOut:
+        return StepOut(
+            level=level.level + 1,
+            round=level.round + 1,
+            at=level.due_at,
+            action="waiting",
+            target=level.targets,
+            endpoint_id=None,
+            delivery_id=None,
+            delivery_status=None,
+            last_status_code=None,
+            note=level.note,
+            upcoming=True,
+        )
+
+    ahead = await service.upcoming(session, alert_id=alert_id)
+    return [out(s) for s in steps] + [waiting(level) for level in ahead]
 
 
 @router.get(
