@@ -1,11 +1,14 @@
 """Arrange-and-assert helpers shared by the tests."""
 
 import asyncio
+import contextlib
 import dataclasses
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import uvicorn
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -82,3 +85,23 @@ async def wait_until_a_query_waits_on_a_lock(engine: AsyncEngine, within: float 
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"no query waited on a lock within {within} s")
             await asyncio.sleep(0.02)
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any, **options: Any) -> AsyncIterator[str]:
+    """`app` behind a real uvicorn server on a free port of 127.0.0.1; yields its base URL."""
+    settings = {"log_level": "warning", "access_log": False} | options
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", **settings)
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # uvicorn offers no event to wait on
+        if task.done():
+            await task  # it failed to start: say why
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

@@ -17,13 +17,14 @@ from services.api.context import (
     pending_idempotency,
 )
 from services.api.metrics import RequestMetrics
-from services.api.problems import ProblemResponse, problem_body
+from services.api.problems import ProblemResponse, internal_error, problem_body
 from shared.config import Settings
 from shared.db import UnitOfWork
 from shared.idempotency import service as idempotency
 from shared.ids import new_id
 
 access_log = structlog.get_logger("campaignops.access")
+error_log = structlog.get_logger(__name__)
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 # Headers worth replaying with a stored idempotent response.
@@ -89,11 +90,12 @@ class RequestContextMiddleware:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status = 500
+        responded = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, responded = message["status"], True
                 MutableHeaders(scope=message)["X-Request-ID"] = request_id
             await send(message)
 
@@ -103,6 +105,13 @@ class RequestContextMiddleware:
                 await refusal(scope, receive, send_with_id)
             else:
                 await self.app(scope, self._limited(receive, self._limit(scope)), send_with_id)
+        except Exception:
+            # Logged once, here, where the request id is bound; not raised on to the server,
+            # which would log the same traceback again without it.
+            error_log.exception("unhandled error", path=scope["path"])
+            if not responded:
+                problem = internal_error(instance=scope["path"], request_id=request_id)
+                await problem(scope, receive, send_with_id)
         finally:
             seconds = time.perf_counter() - started
             route = scope.get("route")

@@ -113,3 +113,16 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in statuses
     }
+
+
+def internal_error(*, instance: str, request_id: str | None) -> ProblemResponse:
+    """A 500: nothing of the failure leaks, only the request id to quote (the log has it)."""
+    body = problem_body(
+        status=500,
+        code="internal_error",
+        title="Internal server error",
+        detail="Something went wrong on our side. Quote the request_id when you report it.",
+        instance=instance,
+        request_id=request_id,
+    )
+    return ProblemResponse(body, status_code=500)

@@ -11,7 +11,7 @@ from services.api.app import create_app
 from services.api.deps import DbSession
 from shared import logs
 from shared.workspaces import service
-from tests.helpers import Tenant, add_member, assert_problem, fields_of
+from tests.helpers import Tenant, add_member, assert_problem, fields_of, serving
 
 
 async def test_unknown_route_is_a_problem(client):
@@ -252,6 +252,30 @@ async def test_a_failed_commit_never_answers_success(app, client, tenant):
     assert_problem(response, 500)
     members = await client.get("/v1/members", params={"q": "ghost"}, headers=tenant.auth())
     assert members.json()["items"] == []
+
+
+async def test_a_500_is_logged_once_with_the_request_id_the_client_quotes(app, capsys):
+    async def explode() -> None:
+        raise RuntimeError("secret internals")
+
+    app.add_api_route("/v1/test-explode", explode, methods=["GET"])
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    logs.configure("INFO", "json")
+    try:  # a real server, as in production: uvicorn logs what reaches it
+        async with serving(app, log_config=None) as url, httpx.AsyncClient() as http:
+            response = await http.get(f"{url}/v1/test-explode")
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    problem = assert_problem(response, 500, "internal_error")
+    output = capsys.readouterr().err
+    assert "Exception in ASGI application" not in output
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    [error] = [line for line in lines if "exception" in line]
+    assert error["request_id"] == problem["request_id"]
+    assert (error["level"], error["event"]) == ("error", "unhandled error")
+    assert "RuntimeError: secret internals" in error["exception"]
 
 
 async def test_logs_are_json_lines_carrying_the_request_id(client, tenant, capsys):

@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
@@ -28,7 +27,7 @@ from shared.notifications.models import (
 from shared.rules.models import Severity
 from shared.timeutil import utcnow
 from shared.workspaces.models import Role
-from tests.helpers import Tenant
+from tests.helpers import Tenant, serving
 from tests.worker.test_alerts import campaign_with_owner, enter, listed, today
 
 pytestmark = pytest.mark.committed
@@ -81,20 +80,9 @@ class Receiver:
 @contextlib.asynccontextmanager
 async def receiving(**options: Any) -> AsyncIterator[Receiver]:
     receiver = Receiver(**options)
-    config = uvicorn.Config(
-        receiver, host="127.0.0.1", port=0, lifespan="off", log_level="warning", access_log=False
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    receiver.url = f"http://127.0.0.1:{port}"
-    try:
+    async with serving(receiver) as url:
+        receiver.url = url
         yield receiver
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def add_endpoint(
