@@ -3,9 +3,10 @@
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,9 +14,11 @@ from shared import migrate
 from shared.config import Settings, get_settings
 from shared.db import create_engine, create_sessionmaker, unit_of_work
 from shared.embedded import EmbeddedPostgres
+from shared.errors import DomainError
 from shared.jobs import DiscardingJobQueue
 from shared.workspaces import api_keys, service
 from shared.workspaces.models import ApiKey, Role, Workspace
+from shared.workspaces.schemas import WorkspaceCreate
 
 app = typer.Typer(no_args_is_help=True, help=__doc__)
 workspace_app = typer.Typer(no_args_is_help=True, help="Workspaces (tenants).")
@@ -35,6 +38,19 @@ def _database_url(settings: Settings) -> str:
     )
 
 
+def _fail(message: str) -> NoReturn:
+    """One clear line on stderr and exit status 2, as for a bad option."""
+    typer.echo(f"campaignops: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _refused(exc: ValidationError, options: dict[str, tuple[str, str]]) -> NoReturn:
+    """The first invalid field, named by its option and as typed, the way the API says it."""
+    error = exc.errors()[0]
+    option, typed = options[str(error["loc"][0])]
+    _fail(f"{option} {typed!r}: {str(error['msg']).removeprefix('Value error, ')}")
+
+
 def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     async def run() -> T:
         engine = create_engine(_database_url(get_settings()), pool_size=1, max_overflow=0)
@@ -47,9 +63,9 @@ def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     try:
         return asyncio.run(run())
     except OSError as exc:
-        raise typer.BadParameter(
-            f"cannot reach the database ({exc}); start `make run` or set DATABASE_URL"
-        ) from exc
+        _fail(f"cannot reach the database ({exc}); start `./dev run` or set DATABASE_URL")
+    except DomainError as exc:
+        _fail(exc.detail)
 
 
 @app.command()
@@ -79,14 +95,13 @@ def api() -> None:
 
 @app.command()
 def worker() -> None:
-    """Run one arq worker."""
+    """Run one arq worker; it waits out Redis outages."""
     import uvloop  # noqa: PLC0415
-    from arq.worker import Worker  # noqa: PLC0415
 
-    from services.worker.settings import build_worker_settings  # noqa: PLC0415
+    from services.worker import resilient  # noqa: PLC0415
 
     asyncio.set_event_loop(uvloop.new_event_loop())  # as uvicorn runs the API; arq takes it
-    Worker(**build_worker_settings(get_settings())).run()
+    resilient.run(get_settings())
 
 
 @app.command("migrate")
@@ -110,10 +125,26 @@ def create_workspace(
     currency: Annotated[str, typer.Option(help="ISO 4217 code")] = "USD",
 ) -> None:
     """Create a workspace and its first admin API key (printed once)."""
+    try:
+        wanted = WorkspaceCreate(
+            name=name, default_timezone=timezone, default_currency=currency.upper()
+        )
+    except ValidationError as exc:
+        _refused(
+            exc,
+            {
+                "name": ("NAME", name),
+                "default_timezone": ("--timezone", timezone),
+                "default_currency": ("--currency", currency),
+            },
+        )
 
     async def work(session: AsyncSession) -> tuple[Workspace, str]:
         workspace = await service.create_workspace(
-            session, name=name, default_timezone=timezone, default_currency=currency.upper()
+            session,
+            name=wanted.name,
+            default_timezone=wanted.default_timezone,
+            default_currency=wanted.default_currency,
         )
         _, token = await api_keys.create_api_key(
             session, workspace_id=workspace.id, name="first admin", role=Role.admin
@@ -144,7 +175,7 @@ async def _find_workspace(session: AsyncSession, ref: str) -> Workspace:
         select(Workspace).where(_by_name_or_id(Workspace.slug, Workspace.id, ref))
     )
     if workspace is None:
-        raise typer.BadParameter(f"no workspace {ref!r}")
+        _fail(f"no workspace {ref!r}")
     return workspace
 
 
@@ -177,7 +208,7 @@ def revoke_api_key(
             select(ApiKey).where(_by_name_or_id(ApiKey.prefix, ApiKey.id, key))
         )
         if found is None:
-            raise typer.BadParameter(f"no API key {key!r}")
+            _fail(f"no API key {key!r}")
         return await api_keys.revoke_api_key(session, api_key=found)
 
     revoked = _in_transaction(work)

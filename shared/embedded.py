@@ -65,6 +65,10 @@ class ChildServer:
     def log_path(self) -> Path:
         return self.data_dir.parent / f"{self.name}.log"
 
+    def start(self) -> str:
+        """Start the server, wait until it answers; return its URL."""
+        raise NotImplementedError
+
     def _spawn(self, argv: list[str], user: str | None = None) -> None:
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(  # noqa: S603 - argv built from our own binaries

@@ -6,7 +6,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -53,13 +54,24 @@ def live_api(env: dict[str, str]) -> Iterator[str]:
 
 
 @contextmanager
-def live_worker(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    """Run `campaignops worker` until the block ends; yields its process."""
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "services.cli", "worker"], env=os.environ | env
-    )
-    try:
-        yield worker
-    finally:
-        worker.terminate()
-        worker.wait(10)
+def live_worker(
+    env: dict[str, str], *, log: Path | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `campaignops worker` until the block ends; yields its process.
+
+    With `log`, its output goes to that file (a file, not a pipe nobody reads: a full
+    pipe would block the worker).
+    """
+    with ExitStack() as stack:
+        output = stack.enter_context(log.open("ab")) if log is not None else None
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "worker"],
+            env=os.environ | env,
+            stdout=output,
+            stderr=subprocess.STDOUT if output is not None else None,
+        )
+        try:
+            yield worker
+        finally:
+            worker.terminate()
+            worker.wait(10)

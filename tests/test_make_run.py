@@ -1,6 +1,7 @@
 """`./dev run`, the README run command, on its own data dir.
 
-It serves the printed key, keeps data across restarts and leaves no process behind.
+It serves the printed key, keeps data across restarts, starts again a child that died
+and leaves no process behind.
 """
 
 import os
@@ -10,11 +11,15 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 import httpx
 import psutil
 import pytest
+from redis import Redis
 
 from shared.embedded import free_port
 
@@ -81,6 +86,18 @@ class Stack:
             time.sleep(0.3)
         raise AssertionError("never ready: " + httpx.get(f"{self.base}/readyz").text)
 
+    def child(self, command: str) -> psutil.Process:
+        """The supervisor's child running `command` (`campaignops <command>` or a server)."""
+        for process in psutil.Process(self.process.pid).children():
+            try:
+                if process.cmdline()[-2:] == ["services.cli", command] or (
+                    process.name() == command  # servers: Redis rewrites its command line
+                ):
+                    return process
+            except psutil.Error:  # exited meanwhile
+                continue
+        raise AssertionError(f"no {command} child")
+
     def ctrl_c(self) -> str:
         """Interrupt like a terminal does (the whole foreground group); return all output."""
         os.killpg(self.process.pid, signal.SIGINT)
@@ -114,6 +131,46 @@ def left_behind(data_dir: Path, ports: tuple[int, ...]) -> list[str]:
         if not found or time.monotonic() > deadline:
             return found
         time.sleep(0.2)
+
+
+@contextmanager
+def probing(url: str) -> Iterator[list[str]]:
+    """GET `url` every 0.1 s until the block ends; yields the failures, as they happen."""
+    failures: list[str] = []
+    done = threading.Event()
+
+    def probe() -> None:
+        while not done.wait(0.1):
+            try:
+                status = httpx.get(url, timeout=5).status_code
+                if status != 200:
+                    failures.append(f"status {status}")
+            except httpx.HTTPError as exc:
+                failures.append(repr(exc))
+
+    prober = threading.Thread(target=probe, daemon=True)
+    prober.start()
+    try:
+        yield failures
+    finally:
+        done.set()
+        prober.join()
+
+
+def urls_of(settings) -> dict[str, str]:
+    """The test servers' URLs, for a stack that starts no embedded server."""
+    return {
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "REDIS_PREFIX": settings.redis_prefix,  # so the test cleanup finds its keys
+        "QUEUE_NAME": settings.queue_name,
+    }
+
+
+def beating_pids(redis: Redis, prefix: str) -> set[int]:
+    """Pids of the workers with a heartbeat (worker ids are host:pid:suffix)."""
+    members = cast(list[bytes], redis.zrange(f"{prefix}:workers", 0, -1))  # sync client
+    return {int(member.decode().split(":")[1]) for member in members}
 
 
 def test_make_run_end_to_end(tmp_path: Path):
@@ -154,13 +211,7 @@ def test_make_run_end_to_end(tmp_path: Path):
 @pytest.mark.committed
 def test_with_urls_set_no_embedded_server_starts(tmp_path: Path, settings):
     data_dir = tmp_path / "data"
-    env_urls = {
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
-        "REDIS_PREFIX": settings.redis_prefix,  # so the test cleanup finds its keys
-        "QUEUE_NAME": settings.queue_name,
-    }
-    stack = Stack(data_dir, free_port(), free_port(), free_port(), extra_env=env_urls)
+    stack = Stack(data_dir, free_port(), free_port(), free_port(), extra_env=urls_of(settings))
     try:
         stack.wait_for_line("try: curl")
         stack.wait_ready()
@@ -169,3 +220,60 @@ def test_with_urls_set_no_embedded_server_starts(tmp_path: Path, settings):
     assert "embedded" not in output
     assert not (data_dir / "postgres").exists()
     assert not (data_dir / "redis").exists()
+
+
+@pytest.mark.committed
+def test_a_killed_worker_is_restarted_while_the_api_keeps_answering(
+    tmp_path: Path,
+    settings,
+    runtime,  # truncates the demo workspace afterwards
+):
+    stack = Stack(tmp_path / "data", free_port(), free_port(), free_port(), urls_of(settings))
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        stack.wait_for_line("try: curl")
+        stack.wait_ready()
+        api, worker = stack.child("api"), stack.child("worker")
+        with probing(f"{stack.base}/healthz") as api_failures:
+            worker.kill()
+            stack.wait_for_line("worker exited with code -9; restarting in 1s")
+            restarted = stack.wait_for_line("worker restarted (pid ")
+            pid = int(restarted.split("(pid ")[1].split(")")[0])
+            assert pid != worker.pid
+            deadline = time.monotonic() + 60
+            while pid not in beating_pids(redis, settings.redis_prefix):
+                assert time.monotonic() < deadline, "the new worker never beat"
+                time.sleep(0.1)
+        assert api_failures == []
+        assert stack.child("api").pid == api.pid  # the API was left alone
+    finally:
+        output = stack.ctrl_c()
+        redis.close()
+    assert "campaignops dev | stopped" in output
+    assert not psutil.pid_exists(pid)  # the restarted worker was stopped too
+
+
+@pytest.mark.committed
+def test_a_killed_embedded_redis_is_restarted_and_the_worker_carries_on(
+    tmp_path: Path,
+    settings,
+    runtime,  # truncates the demo workspace afterwards
+):
+    data_dir = tmp_path / "data"
+    ports = (free_port(), free_port(), free_port())
+    # The test database (no embedded PostgreSQL to initialise), an embedded Redis.
+    stack = Stack(data_dir, *ports, extra_env={"DATABASE_URL": settings.database_url})
+    try:
+        stack.wait_for_line("try: curl")
+        stack.wait_ready()
+        worker = stack.child("worker")
+        stack.child("redis-server").kill()
+        stack.wait_for_line("redis exited with code -9; restarting in 1s")
+        stack.wait_for_line(f"redis restarted (127.0.0.1:{ports[2]})")
+        stack.wait_for_line("redis reachable again")  # the worker's log: it reconnected
+        stack.wait_ready()
+        assert stack.child("worker").pid == worker.pid
+    finally:
+        output = stack.ctrl_c()
+    assert left_behind(data_dir, ports) == []
+    assert "campaignops dev | stopped" in output

@@ -1,6 +1,8 @@
 """arq WorkerSettings, built from our Settings and the explicit registry of jobs and crons.
 
-`arq services.worker.settings.WorkerSettings` works; `campaignops worker` is the same.
+`campaignops worker` runs them in `services.worker.resilient`, which outlives Redis
+outages; `arq services.worker.settings.WorkerSettings` works too, but exits at the first
+Redis error.
 """
 
 from typing import Any

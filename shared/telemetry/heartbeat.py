@@ -31,13 +31,24 @@ async def live_workers(redis: Redis, *, prefix: str, stale_after: float) -> list
 
 
 async def run(redis: Redis, *, prefix: str, worker_id: str, interval: float) -> None:
-    """Beat every `interval` seconds until cancelled; a Redis hiccup is logged, not fatal."""
+    """Beat every `interval` seconds until cancelled; a Redis outage is logged, not fatal.
+
+    One warning when beats start failing and one line when they resume: the worker's
+    poll loop already reports each attempt to reach Redis.
+    """
+    failing = False
     try:
         while True:
             try:
                 await beat(redis, prefix=prefix, worker_id=worker_id)
-            except Exception:
-                logger.warning("heartbeat failed", exc_info=True)
+            except Exception as exc:
+                if not failing:
+                    logger.warning("heartbeat failed: %s: %s", type(exc).__name__, exc)
+                failing = True
+            else:
+                if failing:
+                    logger.info("heartbeat resumed")
+                failing = False
             await asyncio.sleep(interval)
     finally:
         with contextlib.suppress(Exception):

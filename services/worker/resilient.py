@@ -1,0 +1,120 @@
+"""`campaignops worker`: an arq worker that outlives Redis outages.
+
+arq 0.28 ends its main loop at the first Redis error (a poll, its health record, a cron
+enqueue, a job's bookkeeping) and, at start, tries Redis only `conn_retries` times; no
+setting changes that. This worker instead waits for Redis with exponential backoff
+(a warning per attempt, no traceback), then picks jobs up again from whatever server
+answers on the same address, restarted or not.
+"""
+
+import asyncio
+import signal
+from typing import Any
+
+import structlog
+from arq.worker import Worker
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from services.worker.settings import build_worker_settings
+from shared import jobs, logs
+from shared.backoff import Backoff
+from shared.config import Settings
+
+logger = structlog.get_logger(__name__)
+
+# Redis did not answer. Any other error is a bug: it still ends the process, loudly.
+# (redis-py's BusyLoadingError, while a restarted Redis reads its data, is a ConnectionError.)
+REDIS_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+FIRST_RETRY_SECONDS = 0.2
+MAX_RETRY_SECONDS = 5.0
+
+
+class ResilientWorker(Worker):
+    """An arq Worker whose loop survives Redis errors. Give it a `redis_pool`."""
+
+    def __init__(self, **options: Any) -> None:
+        if options.get("redis_pool") is None:
+            # arq would build its own pool in main() and give up after `conn_retries`.
+            raise ValueError("ResilientWorker needs a redis_pool")
+        super().__init__(**options)
+        self._backoff = Backoff(FIRST_RETRY_SECONDS, MAX_RETRY_SECONDS)
+        self._redis_down = False
+
+    async def main(self) -> None:
+        # arq's main() asks Redis for its INFO straight away and would end on an error.
+        while True:
+            try:
+                await self.pool.ping()
+                break
+            except REDIS_UNAVAILABLE as exc:
+                await self._wait_for_redis(exc)
+        self._redis_answered()
+        await super().main()
+
+    async def _poll_iteration(self) -> None:
+        try:
+            await super()._poll_iteration()
+        except REDIS_UNAVAILABLE as exc:
+            await self._wait_for_redis(exc)
+        else:
+            self._redis_answered()
+
+    async def start_jobs(self, job_ids: list[bytes]) -> None:
+        for job_id in job_ids:
+            if self.job_counter >= self.max_jobs:
+                return
+            task_before = self.tasks.get(job_id.decode())
+            try:
+                await super().start_jobs([job_id])
+            except REDIS_UNAVAILABLE:
+                # arq took a slot (counter and semaphore) before it failed to mark the job
+                # in progress; no task will give it back.
+                if self.tasks.get(job_id.decode()) is task_before:
+                    self.job_counter -= 1
+                    self.sem.release()
+                raise
+
+    async def close(self) -> None:
+        """arq's close, but Redis being down does not skip our shutdown (nor fail the exit)."""
+        if not self._handle_signals:
+            self.handle_sig(signal.SIGUSR1)
+        if self._pool is None:
+            return
+        # A job whose bookkeeping failed with Redis ends in an error: nothing to do about it.
+        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+        try:
+            await self.pool.delete(self.health_check_key)
+        except REDIS_UNAVAILABLE as exc:
+            logger.warning("redis unavailable at shutdown", error=_describe(exc))
+        if self.on_shutdown:
+            await self.on_shutdown(self.ctx)
+        await self.pool.aclose(close_connection_pool=True)
+        self._pool = None
+
+    async def _wait_for_redis(self, exc: BaseException) -> None:
+        delay = self._backoff.next_delay()
+        logger.warning("redis unavailable; retrying", error=_describe(exc), retry_in_seconds=delay)
+        self._redis_down = True
+        await asyncio.sleep(delay)
+
+    def _redis_answered(self) -> None:
+        if self._redis_down:
+            logger.info("redis reachable again")
+            self._redis_down = False
+        self._backoff.reset()
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def run(settings: Settings) -> None:
+    """Run one worker until SIGINT/SIGTERM, whatever Redis does meanwhile."""
+    logs.configure(settings.log_level, settings.log_format)
+    if not settings.redis_url:
+        raise RuntimeError("REDIS_URL must be set; `campaignops dev` sets it for you.")
+    # Our client, not arq's: it connects lazily and has socket timeouts, so a Redis that
+    # vanished without closing its connections fails a poll instead of hanging it.
+    pool = jobs.create_redis(settings.redis_url, queue_name=settings.queue_name)
+    ResilientWorker(**build_worker_settings(settings), redis_pool=pool).run()
