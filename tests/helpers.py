@@ -90,7 +90,7 @@ async def wait_until_a_query_waits_on_a_lock(engine: AsyncEngine, within: float 
 @contextlib.asynccontextmanager
 async def serving(app: Any, **options: Any) -> AsyncIterator[str]:
     """`app` behind a real uvicorn server on a free port of 127.0.0.1; yields its base URL."""
-    settings = {"log_level": "warning", "access_log": False} | options
+    settings: dict[str, Any] = {"log_level": "warning", "access_log": False} | options
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", **settings)
     )
