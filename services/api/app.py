@@ -4,11 +4,10 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.middleware.cors import CORSMiddleware
+from fastapi import APIRouter, FastAPI, Request
 from starlette.responses import Response
 
-from services.api import errors, openapi
+from services.api import cors, docs, errors, openapi, routing
 from services.api.deps import ReplayResponse
 from services.api.metrics import RequestMetrics
 from services.api.middleware import RequestContextMiddleware, TransactionMiddleware
@@ -57,17 +56,6 @@ and DELETE to refuse a stale edit (412).
 """
 
 
-# What a browser frontend may send and read.
-CORS_REQUEST_HEADERS = [
-    "Authorization",
-    "Content-Type",
-    "If-Match",
-    "Idempotency-Key",
-    "X-Request-ID",
-]
-CORS_RESPONSE_HEADERS = ["ETag", "Location", "X-Request-ID", "Idempotent-Replayed", "Retry-After"]
-
-
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     """Build the app. With `runtime` given (tests), the caller owns its lifecycle."""
     settings = settings or get_settings()
@@ -96,12 +84,17 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=openapi.operation_id,
+        # The webhooks' router is FastAPI's own unless given: ids like the paths' then.
+        webhooks=APIRouter(generate_unique_id_function=openapi.operation_id),
+        # Ours instead (services/api/docs.py): FastAPI's load their assets from CDNs.
+        docs_url=None,
+        redoc_url=None,
     )
     if runtime is not None:
         app.state.runtime = runtime
     app.state.request_metrics = RequestMetrics()
 
-    # Added last = outermost: CORS answers preflights before anything else runs.
+    # Added last = outermost (CORS, below, comes last of all).
     app.add_middleware(TransactionMiddleware)
     app.add_middleware(
         RequestContextMiddleware,
@@ -110,15 +103,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         larger_bodies={"/v1/ingest/": settings.max_ingest_bytes},
         body_rules=(metric_import.CSV_BODY,),
     )
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PATCH", "DELETE"],
-            allow_headers=CORS_REQUEST_HEADERS,
-            expose_headers=CORS_RESPONSE_HEADERS,
-            max_age=600,
-        )
     errors.install(app)
     app.add_exception_handler(ReplayResponse, _replay)
     modules = (
@@ -145,9 +129,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.routers = [module.router for module in modules]
     for router in app.state.routers:
         app.include_router(router)
+    routing.install(app)
     # What notification endpoints receive: documented in the OpenAPI `webhooks` section.
     app.webhooks.include_router(notifications.webhooks)
     openapi.install(app)
+    docs.install(app)
+    if settings.cors_origins:  # from the routes, so last: CORS answers preflights first
+        cors.install(app, settings.cors_origins)
     return app
 
 

@@ -10,10 +10,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.routing import Match
 
+from services.api import routing
 from services.api.context import request_id_of
-from services.api.problems import HttpProblem, ProblemResponse, problem_body
+from services.api.problems import HttpProblem, ProblemResponse, internal_error, problem_body
 from shared import errors as domain
 
 logger = structlog.get_logger(__name__)
@@ -144,14 +144,9 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    # The router names only the first route that matched the path; list them all.
-    methods: set[str] = set()
-    for router in request.app.state.routers:
-        for route in router.routes:
-            match, _ = route.matches({**request.scope, "method": "GET"})
-            if match != Match.NONE:
-                methods |= getattr(route, "methods", None) or set()
-    return sorted(methods)
+    # The router names only the first route that matched; the path's own may be several.
+    routes = routing.served_routes(request.app)
+    return sorted(routing.allowed_methods(routes, request.scope["path"]))
 
 
 async def _on_integrity_error(request: Request, exc: Exception) -> Response:
@@ -178,6 +173,15 @@ async def _on_stale_data(request: Request, exc: Exception) -> Response:
 
 # PostgreSQL's "this text cannot be stored" (e.g. a NUL character in a query parameter).
 _UNSTORABLE_TEXT = {"22021", "22P05"}
+# A server starting up, shutting down, recovering or out of connections answers at connect
+# time with one of these: an outage to wait out, like a refused connection.
+_SERVER_UNAVAILABLE = {"57P01", "57P02", "57P03", "53300"}
+
+
+def _database_unreachable(exc: Exception, sqlstate: str | None) -> bool:
+    if not isinstance(exc, DBAPIError) or exc.connection_invalidated:
+        return True
+    return sqlstate is not None and (sqlstate.startswith("08") or sqlstate in _SERVER_UNAVAILABLE)
 
 
 async def _on_database_unavailable(request: Request, exc: Exception) -> Response:
@@ -190,7 +194,7 @@ async def _on_database_unavailable(request: Request, exc: Exception) -> Response
             "Invalid text",
             "The request contains characters that cannot be stored or searched (such as NUL).",
         )
-    if isinstance(exc, DBAPIError) and not exc.connection_invalidated:
+    if not _database_unreachable(exc, sqlstate):
         return await _on_unexpected(request, exc)
     logger.warning("database unavailable", error=str(exc))
     return problem(
@@ -205,15 +209,10 @@ async def _on_database_unavailable(request: Request, exc: Exception) -> Response
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
     logger.error("unhandled error", exc_info=exc, path=request.url.path)
-    code, title = _HTTP_TITLES[500]
-    return problem(
-        request,
-        500,
-        code,
-        title,
-        "Something went wrong on our side. Quote the request_id when you report it.",
-        headers={"X-Request-ID": request_id_of(request.scope) or ""},
-    )
+    request_id = request_id_of(request.scope)
+    response = internal_error(instance=request.url.path, request_id=request_id)
+    response.headers["X-Request-ID"] = request_id or ""
+    return response
 
 
 def install(app: FastAPI) -> None:

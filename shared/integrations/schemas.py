@@ -37,7 +37,7 @@ class IntegrationUpdate(RequestModel):
     status: IntegrationStatus | MISSING = MISSING
 
 
-class RotateSecret(RequestModel):
+class IntegrationSecretRotation(RequestModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"overlap_minutes": 1440}]})
 
     overlap_minutes: Annotated[int, Field(ge=0, le=60 * 24 * 7, strict=True)] = Field(

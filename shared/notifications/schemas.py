@@ -12,6 +12,7 @@ from pydantic import (
     ConfigDict,
     Field,
     JsonValue,
+    StrictBool,
     StringConstraints,
     field_validator,
 )
@@ -74,7 +75,7 @@ class EndpointCreate(RequestModel):
     url: Url
     format: EndpointFormat = EndpointFormat.webhook
     description: LongText | None = None
-    enabled: bool = True
+    enabled: StrictBool = True
     event_kinds: list[str] = Field(
         default_factory=list, max_length=50, description="Event kinds to send; empty: every kind"
     )
@@ -109,7 +110,7 @@ class EndpointUpdate(RequestModel):
     url: Url | MISSING = MISSING
     format: EndpointFormat | MISSING = MISSING
     description: LongText | MISSING | None = MISSING
-    enabled: bool | MISSING = MISSING
+    enabled: StrictBool | MISSING = MISSING
     event_kinds: Annotated[list[str], Field(max_length=50)] | MISSING = MISSING
     min_severity: Severity | MISSING = MISSING
     campaign_ids: Annotated[list[uuid.UUID], Field(max_length=200)] | MISSING = MISSING
@@ -122,7 +123,7 @@ class EndpointUpdate(RequestModel):
         return _known_kinds(values)
 
 
-class RotateSecret(RequestModel):
+class EndpointSecretRotation(RequestModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"overlap_minutes": 1440}]})
 
     overlap_minutes: Annotated[int, Field(ge=0, le=60 * 24 * 7, strict=True)] = Field(

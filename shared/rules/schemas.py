@@ -3,9 +3,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import MISSING, ConfigDict, Field, StringConstraints
+from pydantic import MISSING, ConfigDict, Field, StrictBool, StringConstraints
 
 from shared.campaigns.models import CampaignKind
+from shared.rules.evaluate import State
 from shared.rules.models import Condition, Severity
 from shared.schemas import LongText, Name, RequestModel, ResponseModel
 
@@ -42,7 +43,7 @@ class RuleCreate(RequestModel):
     )
     campaign_kind: CampaignKind | None = Field(default=None, description="Template filter")
     campaign_tag: Annotated[str, StringConstraints(max_length=50)] | None = None
-    per_channel: bool = False
+    per_channel: StrictBool = False
     condition: Condition
     params: dict[str, Any] = Field(description="The condition's parameters (see the guide)")
     severity: Severity = Severity.warning
@@ -50,12 +51,12 @@ class RuleCreate(RequestModel):
     min_sample_count: int | None = Field(default=None, ge=1, le=10**12)
     hold_minutes: int = Field(default=0, ge=0, le=10_080)
     hold_evaluations: int = Field(default=1, ge=1, le=100)
-    auto_resolve: bool = True
+    auto_resolve: StrictBool = True
     clear_minutes: int = Field(default=0, ge=0, le=10_080)
-    opens_issue: bool = False
+    opens_issue: StrictBool = False
     escalation_policy_id: uuid.UUID | None = None
     labels: Labels = Field(default_factory=dict)
-    enabled: bool = True
+    enabled: StrictBool = True
 
 
 class RuleUpdate(RequestModel):
@@ -65,19 +66,19 @@ class RuleUpdate(RequestModel):
 
     name: Name | MISSING = MISSING
     description: LongText | MISSING | None = MISSING
-    per_channel: bool | MISSING = MISSING
+    per_channel: StrictBool | MISSING = MISSING
     params: dict[str, Any] | MISSING = MISSING
     severity: Severity | MISSING = MISSING
     min_sample_metric: MetricKey | MISSING | None = MISSING
     min_sample_count: Annotated[int, Field(ge=1, le=10**12)] | MISSING | None = MISSING
     hold_minutes: Annotated[int, Field(ge=0, le=10_080)] | MISSING = MISSING
     hold_evaluations: Annotated[int, Field(ge=1, le=100)] | MISSING = MISSING
-    auto_resolve: bool | MISSING = MISSING
+    auto_resolve: StrictBool | MISSING = MISSING
     clear_minutes: Annotated[int, Field(ge=0, le=10_080)] | MISSING = MISSING
-    opens_issue: bool | MISSING = MISSING
+    opens_issue: StrictBool | MISSING = MISSING
     escalation_policy_id: uuid.UUID | MISSING | None = MISSING
     labels: Labels | MISSING = MISSING
-    enabled: bool | MISSING = MISSING
+    enabled: StrictBool | MISSING = MISSING
 
 
 class RuleOut(ResponseModel):
@@ -167,12 +168,15 @@ class EnableTemplates(RequestModel):
     )
 
 
-class FindingOut(ResponseModel):
+class RuleFinding(ResponseModel):
     campaign_id: uuid.UUID
     subject: str = Field(description="'' for the campaign total, a channel key or a task id")
     channel: str | None
     task_id: uuid.UUID | None
-    state: str = Field(description="breached, clear, insufficient (too little data), inhibited")
+    state: State = Field(
+        description="insufficient: too little data; inhibited: breached, but its channel "
+        "already has a no-data alert"
+    )
     value: Decimal | None
     threshold: Decimal | None
     message: str
@@ -210,4 +214,4 @@ class PreviewOut(ResponseModel):
     rule_id: uuid.UUID
     evaluated_at: datetime
     campaigns: int
-    findings: list[FindingOut]
+    findings: list[RuleFinding]

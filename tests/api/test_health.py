@@ -1,6 +1,10 @@
 """/healthz, /readyz and /metrics."""
 
+import asyncio
+import contextlib
 import dataclasses
+import struct
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -109,3 +113,51 @@ async def test_database_down_is_503_not_500(settings, runtime, tenant):
             assert "database" in ready["failing"]
     finally:
         await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def postgres_starting_up() -> AsyncIterator[str]:
+    """A server speaking PostgreSQL's protocol that answers every connection as a server
+    still starting up does: FATAL 57P03 "the database system is starting up"."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+            while True:
+                length, code = struct.unpack("!ii", await reader.readexactly(8))
+                await reader.readexactly(length - 8)
+                if code != 80877103:  # not the SSL request: the startup message
+                    break
+                writer.write(b"N")  # no SSL here
+            fields = b"".join(
+                kind + text + b"\0"
+                for kind, text in (
+                    (b"S", b"FATAL"),
+                    (b"V", b"FATAL"),
+                    (b"C", b"57P03"),
+                    (b"M", b"the database system is starting up"),
+                )
+            )
+            writer.write(b"E" + struct.pack("!i", len(fields) + 5) + fields + b"\0")
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/campaignops"
+
+
+async def test_a_database_starting_up_is_503_not_500(settings, runtime, tenant):
+    async with postgres_starting_up() as url:
+        engine = create_engine(url)
+        starting = dataclasses.replace(
+            runtime, engine=engine, sessionmaker=create_sessionmaker(engine)
+        )
+        try:
+            async with client_for(create_app(settings, starting)) as client:
+                response = await client.get("/v1/workspace", headers=tenant.auth())
+                problem = assert_problem(response, 503, "unavailable")
+                assert response.headers["retry-after"] == "1"
+                assert "database" in problem["detail"]
+        finally:
+            await engine.dispose()

@@ -11,9 +11,9 @@ from shared.integrations import service
 from shared.integrations.schemas import (
     IntegrationCreate,
     IntegrationOut,
+    IntegrationSecretRotation,
     IntegrationUpdate,
     IntegrationWithSecret,
-    RotateSecret,
 )
 from shared.pagination import Page, page_of
 from shared.timeutil import utcnow
@@ -106,12 +106,12 @@ async def rotate_secret(
     session: DbSession,
     caller: Admin,
     response: Response,
-    body: RotateSecret | None = None,
+    body: IntegrationSecretRotation | None = None,
 ) -> IntegrationWithSecret:
     integration = await service.get_integration(
         session, workspace_id=caller.workspace_id, integration_id=integration_id
     )
-    overlap = timedelta(minutes=(body or RotateSecret()).overlap_minutes)
+    overlap = timedelta(minutes=(body or IntegrationSecretRotation()).overlap_minutes)
     integration = await service.rotate_secret(
         session, integration=integration, overlap=overlap, now=utcnow()
     )

@@ -15,10 +15,10 @@ from shared.notifications.schemas import (
     DeliveryOut,
     EndpointCreate,
     EndpointOut,
+    EndpointSecretRotation,
     EndpointUpdate,
     EndpointWithSecret,
     PagerDutyEvent,
-    RotateSecret,
     SlackMessage,
     TestResult,
     WebhookMessage,
@@ -160,12 +160,12 @@ async def rotate_notification_endpoint_secret(
     session: DbSession,
     caller: Admin,
     response: Response,
-    body: RotateSecret | None = None,
+    body: EndpointSecretRotation | None = None,
 ) -> EndpointWithSecret:
     endpoint = await service.get_endpoint(
         session, workspace_id=caller.workspace_id, endpoint_id=endpoint_id
     )
-    overlap = timedelta(minutes=(body or RotateSecret()).overlap_minutes)
+    overlap = timedelta(minutes=(body or EndpointSecretRotation()).overlap_minutes)
     endpoint = await service.rotate_secret(
         session, endpoint=endpoint, overlap=overlap, now=utcnow()
     )

@@ -9,12 +9,13 @@ from services.api.deps import DbSession, Editor, IfMatch, Pagination, Viewer, se
 from services.api.problems import problem_responses
 from shared.pagination import Page, page_of
 from shared.rules import service
+from shared.rules.evaluate import State
 from shared.rules.models import Condition
 from shared.rules.schemas import (
     EnableTemplates,
-    FindingOut,
     PreviewOut,
     RuleCreate,
+    RuleFinding,
     RuleOut,
     RuleUpdate,
     TemplateOut,
@@ -164,7 +165,7 @@ async def preview_rule(
     session: DbSession,
     caller: Viewer,
     state: Annotated[
-        list[str] | None, Query(description="Only these states (e.g. breached)")
+        list[State] | None, Query(description="Only findings in these states (e.g. breached)")
     ] = None,
 ) -> PreviewOut:
     rule = await service.get_rule(session, workspace_id=caller.workspace_id, rule_id=rule_id)
@@ -175,7 +176,7 @@ async def preview_rule(
         evaluated_at=now,
         campaigns=len({campaign.id for campaign, _, _ in found}),
         findings=[
-            FindingOut(
+            RuleFinding(
                 campaign_id=campaign.id,
                 subject=finding.subject,
                 channel=finding.channel,
