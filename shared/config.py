@@ -4,7 +4,7 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,12 +41,25 @@ class Settings(BaseSettings):
     worker_stale_after_seconds: float = 30.0
     worker_poll_delay_seconds: float = 0.05
     worker_max_jobs: int = 50
+    ingest_max_attempts: int = Field(
+        default=5, ge=1, description="tries at applying a batch before it is marked failed"
+    )
     # Notification callbacks never reach private, loopback or metadata addresses, except
     # inside these networks (comma-separated CIDRs, e.g. "10.20.0.0/16,127.0.0.0/8").
     notify_allowed_networks: str = ""
     public_base_url: str = Field(
-        default="http://127.0.0.1:8000", description="links in notifications point here"
+        default="",
+        description="links in notifications point here; unset: http://API_HOST:API_PORT "
+        "(127.0.0.1 when the API listens on every address)",
     )
+
+    @model_validator(mode="after")
+    def _links_reach_the_api(self) -> "Settings":
+        if not self.public_base_url:
+            host = "127.0.0.1" if self.api_host in {"", "0.0.0.0", "::"} else self.api_host  # noqa: S104
+            host = f"[{host}]" if ":" in host else host
+            self.public_base_url = f"http://{host}:{self.api_port}"
+        return self
 
     @property
     def idempotency_ttl(self) -> timedelta:

@@ -7,11 +7,10 @@ Points that cannot apply are rejected one by one with a reason; the rest apply.
 
 import contextlib
 import datetime as dt
-import functools
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -23,11 +22,13 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
-from sqlalchemy import or_, select, text
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import jobs
 from shared.campaigns.models import Campaign, CampaignStatus
+from shared.ingestion import figures
+from shared.ingestion.figures import HIGHEST, LARGEST, MICRO, Accepted, Key
 from shared.ingestion.models import (
     BatchStatus,
     CampaignChannel,
@@ -38,8 +39,9 @@ from shared.metrics.models import Metric
 
 LATE_WINDOW = timedelta(days=30)
 WATCH_JOB = "watch_campaign"  # services/worker/jobs/alerts.py
-Key = tuple[uuid.UUID, uuid.UUID, str, datetime]  # campaign, channel, metric, hour
-DayKey = tuple[uuid.UUID, str, uuid.UUID, dt.date]  # campaign, metric, channel, local day
+NOT_A_NUMBER = "value is not a finite number"
+TOO_LARGE = f"value is beyond what a figure holds (\u00b1{HIGHEST})"
+WHOLE_LIMIT = int(LARGEST)
 
 
 class Point(BaseModel):
@@ -74,20 +76,23 @@ def _reason(error: ValidationError) -> str:
     return f"invalid {where}: {first['msg']}"
 
 
-LARGEST = Decimal(10) ** 18  # NUMERIC(24, 6) holds 18 digits before the point
-
-
-def _number(value: Any) -> Decimal | None:
-    if type(value) is int:
-        number = Decimal(value)
-    elif isinstance(value, float | str) and not isinstance(value, bool):
-        try:
-            number = Decimal(value if isinstance(value, str) else repr(value))
-        except InvalidOperation:
-            return None
-    else:
-        return None
-    return number if number.is_finite() and abs(number) < LARGEST else None
+def _number(value: Any) -> Decimal | str:
+    """The value as the column stores it (6 decimals, halves away from zero, as PostgreSQL
+    rounds), or why it cannot be stored."""
+    if type(value) is int:  # the usual value: whole, nothing to round
+        return Decimal(value) if abs(value) < WHOLE_LIMIT else TOO_LARGE
+    if not isinstance(value, float | str):  # bool, null, list...
+        return NOT_A_NUMBER
+    try:
+        number = Decimal(value if isinstance(value, str) else repr(value))
+    except InvalidOperation:
+        return NOT_A_NUMBER
+    if not number.is_finite():
+        return NOT_A_NUMBER
+    if abs(number) >= LARGEST:  # checked first: quantize cannot hold more digits
+        return TOO_LARGE
+    stored = number.quantize(MICRO, rounding=ROUND_HALF_UP)
+    return stored if abs(stored) <= HIGHEST else TOO_LARGE
 
 
 async def apply_batch(
@@ -148,29 +153,31 @@ async def apply_batch(
     )
 
     rejected: list[dict[str, Any]] = []
-    # Per bucket, in batch order: the last `set` (if any) and the increments after it.
-    buckets: dict[Key, tuple[Decimal | None, Decimal]] = {}
+    accepted: list[Accepted] = []
     for index, raw in enumerate(points):
         outcome = context.resolve(raw)
-        value = _number(raw.get("value")) if isinstance(raw, dict) else None
-        if isinstance(outcome, str) or value is None:
-            reason = outcome if isinstance(outcome, str) else "value is not a finite number"
+        value = _number(raw.get("value")) if isinstance(raw, dict) else NOT_A_NUMBER
+        if isinstance(outcome, str) or isinstance(value, str):
+            reason = outcome if isinstance(outcome, str) else value
             rejected.append({"index": index, "reason": reason})
             continue
-        key, replaces = outcome
-        absolute, added = buckets.get(key, (None, Decimal(0)))
-        buckets[key] = (value, Decimal(0)) if replaces else (absolute, added + value)
+        accepted.append(Accepted(index, outcome[0], outcome[1], value))
 
     zones = {c.id: ZoneInfo(c.timezone) for c in campaigns}
-    await _write(session, workspace_id, buckets, zones)
+    overflowing = await figures.write(session, workspace_id, accepted, zones)
+    if overflowing:
+        rejected = sorted(rejected + overflowing, key=lambda r: int(r["index"]))
+        refused = {r["index"] for r in overflowing}
+        accepted = [a for a in accepted if a.position not in refused]
     touched: dict[uuid.UUID, set[str]] = {}
-    for campaign_id, _, metric_key, _ in buckets:
+    for campaign_id, _, metric_key, _ in {a.key for a in accepted}:
         touched.setdefault(campaign_id, set()).add(metric_key)
     for campaign_id, metric_keys in touched.items():
         # The rules reading these figures look again once they are committed.
         jobs.enqueue(session, WATCH_JOB, campaign_id=str(campaign_id), metrics=sorted(metric_keys))
     batch.status = BatchStatus.of_outcome(len(points), len(rejected))
     batch.accepted_count = len(points) - len(rejected)
+    batch.attempts += 1
     batch.rejected = rejected
     batch.applied_at = now
     await session.flush()
@@ -282,110 +289,3 @@ class _Context:
         if bucket > self.now + timedelta(hours=1):
             return "in the future"
         return bucket
-
-
-# Every statement takes its rows in key order, so that concurrent batches lock in the
-# same order and cannot deadlock. The day rows are locked first: a batch that recomputes
-# a day after another batch's commit then sees that batch's points (READ COMMITTED gives
-# each statement a fresh snapshot), and no day total is computed from a stale view.
-LOCK_DAYS = text(
-    """
-    INSERT INTO metric_days AS d (campaign_id, metric_key, channel_id, day, workspace_id,
-                                  total, samples, maximum, last_value, last_bucket)
-    SELECT k.campaign_id, k.metric_key, k.channel_id, k.day, :workspace_id, 0, 0, 0, 0, k.starts
-    FROM unnest(CAST(:campaigns AS uuid[]), CAST(:metrics AS text[]),
-                CAST(:channels AS uuid[]), CAST(:days AS date[]), CAST(:starts AS timestamptz[]))
-         AS k(campaign_id, metric_key, channel_id, day, starts)
-    ORDER BY 1, 2, 3, 4
-    ON CONFLICT (campaign_id, metric_key, channel_id, day) DO UPDATE SET samples = d.samples
-    """
-)
-WRITE_POINTS = """
-    INSERT INTO metric_points AS p (campaign_id, metric_key, channel_id, bucket, workspace_id,
-                                    value, updated_at)
-    SELECT k.campaign_id, k.metric_key, k.channel_id, k.bucket, :workspace_id, k.value, now()
-    FROM unnest(CAST(:campaigns AS uuid[]), CAST(:metrics AS text[]),
-                CAST(:channels AS uuid[]), CAST(:buckets AS timestamptz[]),
-                CAST(:values AS numeric[]))
-         AS k(campaign_id, metric_key, channel_id, bucket, value)
-    ORDER BY 1, 2, 3, 4
-    ON CONFLICT (campaign_id, metric_key, channel_id, bucket) DO UPDATE
-    SET value = {value}, updated_at = now()
-    """
-REPLACE_POINTS = text(WRITE_POINTS.format(value="excluded.value"))
-ADD_TO_POINTS = text(WRITE_POINTS.format(value="p.value + excluded.value"))
-RECOMPUTE_DAYS = text(
-    """
-    UPDATE metric_days d
-    SET total = a.total, samples = a.samples, maximum = a.maximum,
-        last_value = a.last_value, last_bucket = a.last_bucket
-    FROM (
-        SELECT k.campaign_id, k.metric_key, k.channel_id, k.day,
-               sum(p.value) AS total, count(*) AS samples, max(p.value) AS maximum,
-               (array_agg(p.value ORDER BY p.bucket DESC))[1] AS last_value,
-               max(p.bucket) AS last_bucket
-        FROM unnest(CAST(:campaigns AS uuid[]), CAST(:metrics AS text[]),
-                    CAST(:channels AS uuid[]), CAST(:days AS date[]),
-                    CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[]))
-             AS k(campaign_id, metric_key, channel_id, day, starts, ends)
-        JOIN metric_points p
-          ON p.campaign_id = k.campaign_id AND p.metric_key = k.metric_key
-         AND p.channel_id = k.channel_id AND p.bucket >= k.starts AND p.bucket < k.ends
-        GROUP BY 1, 2, 3, 4
-    ) a
-    WHERE d.campaign_id = a.campaign_id AND d.metric_key = a.metric_key
-      AND d.channel_id = a.channel_id AND d.day = a.day
-    """
-)
-
-
-@functools.lru_cache(maxsize=4096)
-def _local_day(bucket: datetime, zone: ZoneInfo) -> tuple[dt.date, datetime, datetime]:
-    """The campaign-local day holding `bucket`, and its start and end instants."""
-    day = bucket.astimezone(zone).date()
-    start = datetime.combine(day, time(0), tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
-    return day, start, end
-
-
-async def _write(
-    session: AsyncSession,
-    workspace_id: uuid.UUID,
-    buckets: dict[Key, tuple[Decimal | None, Decimal]],
-    zones: dict[uuid.UUID, ZoneInfo],
-) -> None:
-    """Write the points and keep their days' rollups, in this transaction."""
-    if not buckets:
-        return
-    days: dict[DayKey, tuple[datetime, datetime]] = {}
-    for campaign_id, channel_id, metric_key, bucket in buckets:
-        day, start, end = _local_day(bucket, zones[campaign_id])
-        days[(campaign_id, metric_key, channel_id, day)] = (start, end)
-    day_columns = {
-        "campaigns": [k[0] for k in days],
-        "metrics": [k[1] for k in days],
-        "channels": [k[2] for k in days],
-        "days": [k[3] for k in days],
-        "starts": [start for start, _ in days.values()],
-    }
-    await session.execute(LOCK_DAYS, {"workspace_id": workspace_id, **day_columns})
-
-    for statement, rows in (
-        (REPLACE_POINTS, [(k, a + d) for k, (a, d) in buckets.items() if a is not None]),
-        (ADD_TO_POINTS, [(k, d) for k, (a, d) in buckets.items() if a is None]),
-    ):
-        if rows:
-            await session.execute(
-                statement,
-                {
-                    "workspace_id": workspace_id,
-                    "campaigns": [k[0] for k, _ in rows],
-                    "channels": [k[1] for k, _ in rows],
-                    "metrics": [k[2] for k, _ in rows],
-                    "buckets": [k[3] for k, _ in rows],
-                    "values": [value for _, value in rows],
-                },
-            )
-    await session.execute(
-        RECOMPUTE_DAYS, {**day_columns, "ends": [end for _, end in days.values()]}
-    )

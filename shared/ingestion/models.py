@@ -50,7 +50,7 @@ class BatchStatus(StrEnum):
     received = "received"  # stored, waiting for the worker
     applied = "applied"  # every point applied
     partially_applied = "partially_applied"  # some points rejected, the rest applied
-    failed = "failed"  # no point could apply
+    failed = "failed"  # no point could apply, or applying it kept failing (see last_error)
 
     @classmethod
     def of_outcome(cls, points: int, rejected: int) -> "BatchStatus":
@@ -82,6 +82,12 @@ class IngestBatch(Base, WorkspaceScoped):
     accepted_count: Mapped[int | None] = mapped_column(Integer)
     rejected: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
     applied_at: Mapped[datetime | None]
+    # Tries at applying it. A try that fails for a reason other than its points (the
+    # database refused, a bug) rolls back with everything it did, so it is counted, with
+    # its error, in a transaction of its own; at INGEST_MAX_ATTEMPTS the batch is `failed`
+    # and the sweeper leaves it alone.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class MetricPoint(Base):

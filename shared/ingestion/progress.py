@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +12,9 @@ from shared.ingestion.series import campaign_totals
 from shared.metrics.models import Aggregation, Metric
 
 CENT = Decimal("0.01")
+# Digits for rates and lifts: over a tiny target or baseline they run far beyond the
+# default 28, and quantizing a number wider than its context raises.
+WIDE = 80
 
 
 @dataclass(frozen=True)
@@ -56,27 +59,28 @@ async def goal_progress(
         session, campaign=campaign, dictionary=dictionary, keys={g.metric_key for g in goals}
     )
     result = []
-    for goal in goals:
-        actual = totals.get(goal.metric_key)
-        lift = None
-        measured = actual
-        if goal.target_kind == TargetKind.relative_lift:
-            baseline = goal.baseline_value
-            lift = (
-                None
-                if actual is None or not baseline
-                else ((actual - baseline) / baseline * 100).quantize(CENT)
+    with localcontext(prec=WIDE):
+        for goal in goals:
+            actual = totals.get(goal.metric_key)
+            lift = None
+            measured = actual
+            if goal.target_kind == TargetKind.relative_lift:
+                baseline = goal.baseline_value
+                lift = (
+                    None
+                    if actual is None or not baseline
+                    else ((actual - baseline) / baseline * 100).quantize(CENT)
+                )
+                measured = lift
+            result.append(
+                GoalProgress(
+                    goal=goal,
+                    actual=actual,
+                    lift_percent=lift,
+                    achievement_rate=_rate(goal, measured),
+                    expected_to_date=expected_to_date(
+                        goal, campaign, dictionary.get(goal.metric_key), today
+                    ),
+                )
             )
-            measured = lift
-        result.append(
-            GoalProgress(
-                goal=goal,
-                actual=actual,
-                lift_percent=lift,
-                achievement_rate=_rate(goal, measured),
-                expected_to_date=expected_to_date(
-                    goal, campaign, dictionary.get(goal.metric_key), today
-                ),
-            )
-        )
     return result

@@ -141,6 +141,8 @@ class IngestBatchOut(ResponseModel):
                     "rejected": [{"index": 1, "reason": "unknown channel 'tv'"}],
                     "created_at": "2024-06-10T09:00:01Z",
                     "applied_at": "2024-06-10T09:00:01Z",
+                    "attempts": 1,
+                    "last_error": None,
                 }
             ]
         }
@@ -149,12 +151,19 @@ class IngestBatchOut(ResponseModel):
     id: uuid.UUID
     integration_id: uuid.UUID | None = Field(description="null for a manual entry")
     webhook_id: str
-    status: BatchStatus
+    status: BatchStatus = Field(
+        description="failed: no point could apply (see rejected), or applying it failed "
+        "attempts times for another reason (see last_error) and it is not retried"
+    )
     point_count: int
     accepted_count: int | None
     rejected: list[RejectedPoint] | None
     created_at: datetime
     applied_at: datetime | None
+    attempts: int = Field(description="Tries at applying it so far; a failed one is retried")
+    last_error: str | None = Field(
+        description="Why the last failed try failed (not a rejected point: the batch as a whole)"
+    )
 
 
 class ChannelCreate(RequestModel):

@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,7 @@ from shared.pagination import PageRequest, Results, SortKey, paginate
 from shared.tenancy import get_in_workspace, in_workspace
 
 APPLY_JOB = "apply_ingest_batch"
+MAX_ERROR_CHARS = 1000
 
 
 def apply_job_id(batch_id: uuid.UUID) -> str:
@@ -79,6 +80,33 @@ async def receive(
         )
     ).one()
     return Received(existing.id, existing.status, existing.point_count, duplicate=True)
+
+
+async def record_failure(
+    session: AsyncSession, *, batch_id: uuid.UUID, error: str, max_attempts: int
+) -> tuple[BatchStatus, int] | None:
+    """Count a try at applying the batch that failed, with its error; the last allowed
+    one marks it `failed` (the sweeper re-queues only `received` batches). Returns its
+    status and tries, or None when it is no longer waiting (another worker applied it).
+
+    The caller's transaction must not hold the batch's row: the failed try's
+    transaction is rolled back first.
+    """
+    tries = IngestBatch.attempts + 1
+    found = (
+        await session.execute(
+            update(IngestBatch)
+            .where(IngestBatch.id == batch_id, IngestBatch.status == BatchStatus.received)
+            .values(
+                attempts=tries,
+                last_error=error[:MAX_ERROR_CHARS],
+                status=case((tries >= max_attempts, BatchStatus.failed), else_=IngestBatch.status),
+                version=IngestBatch.version + 1,
+            )
+            .returning(IngestBatch.status, IngestBatch.attempts)
+        )
+    ).one_or_none()
+    return None if found is None else (found.status, found.attempts)
 
 
 async def get_batch(

@@ -1,7 +1,7 @@
 """CSV import of the brief's daily channel report: parsing alone, then through the API."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -417,4 +417,36 @@ async def test_a_row_refused_only_in_part_is_skipped_whole(
     assert (answer["rows_imported"], answer["points_applied"]) == (1, 3)
     figures = await daily_figures(client, tenant, cid, day)
     assert figures["social_feed"] == EMPTY
+    assert figures["offline_store"]["gmv"] == 32000
+
+
+@pytest.mark.committed
+async def test_a_figure_that_would_overflow_the_day_is_422_naming_its_cell(
+    client, tenant: Tenant, session
+):
+    cid = (await setup(client, tenant, session))["campaign"]["id"]
+    day = campaign_day(1)
+    noon = datetime.combine(day, time(12), ZoneInfo("Asia/Shanghai"))
+    by_hour = [{"channel": "social_feed", "metric": "gmv", "ts": noon.isoformat(),
+                "value": 600_000_000_000_000_000}]  # fmt: skip
+    entered = await client.post(
+        f"/v1/campaigns/{cid}/metric-points", json={"points": by_hour}, headers=tenant.auth()
+    )
+    assert entered.status_code == 201, entered.text
+    body = (
+        f"{HEADER}\n"
+        f'{day},social feed,"50,000",2.1%,-,175,"600,000,000,000,000,000",\n'
+        f'{day},offline store,"2,000",-,-,160,"32,000",\n'
+    )
+    refused = await post_csv(client, tenant, cid, body)
+    problem = assert_problem(refused, 422, "invalid_rows")
+    assert fields_of(problem) == {"body.rows.2.sales"}
+    assert "day's total would exceed" in problem["errors"][0]["detail"]
+    assert (await daily_figures(client, tenant, cid, day))["offline_store"] == EMPTY
+
+    partial = await post_csv(client, tenant, cid, body, partial=True)
+    assert partial.status_code == 201, partial.text
+    assert [r["row"] for r in partial.json()["rejected_rows"]] == [2]
+    figures = await daily_figures(client, tenant, cid, day)
+    assert figures["social_feed"]["gmv"] == 600_000_000_000_000_000
     assert figures["offline_store"]["gmv"] == 32000

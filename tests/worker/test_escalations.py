@@ -233,6 +233,7 @@ async def test_resolving_stops_and_working_hours_wait(client, tenant: Tenant, se
             [alert] = await alerts.watch_campaign(
                 work, campaign_id=uuid.UUID(ctx["campaign"]["id"]), now=utcnow()
             )
+        assert alert.fired_at is not None
         saturday_night = next_saturday_night(alert.fired_at + timedelta(seconds=30))
         await escalate(runtime, saturday_night)
         waiting = await session.scalar(select(Escalation.next_due_at))
