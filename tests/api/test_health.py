@@ -99,20 +99,9 @@ async def test_health_endpoints_need_no_key(client, path):
     assert (await client.get(path)).status_code in (200, 503)
 
 
-async def test_database_down_is_503_not_500(settings, runtime, tenant):
-    down_url = f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nothing"
-    engine = create_engine(down_url)
-    down = dataclasses.replace(runtime, engine=engine, sessionmaker=create_sessionmaker(engine))
-    try:
-        async with client_for(create_app(settings, down)) as client:
-            response = await client.get("/v1/workspace", headers=tenant.auth())
-            problem = assert_problem(response, 503, "unavailable")
-            assert response.headers["retry-after"] == "1"
-            assert "database" in problem["detail"]
-            ready = assert_problem(await client.get("/readyz"), 503)
-            assert "database" in ready["failing"]
-    finally:
-        await engine.dispose()
+@contextlib.asynccontextmanager
+async def nothing_listening() -> AsyncIterator[str]:
+    yield f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nothing"
 
 
 @contextlib.asynccontextmanager
@@ -147,17 +136,18 @@ async def postgres_starting_up() -> AsyncIterator[str]:
         yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/campaignops"
 
 
-async def test_a_database_starting_up_is_503_not_500(settings, runtime, tenant):
-    async with postgres_starting_up() as url:
+@pytest.mark.parametrize("outage", [nothing_listening, postgres_starting_up])
+async def test_a_database_down_or_starting_up_is_503_not_500(settings, runtime, tenant, outage):
+    async with outage() as url:
         engine = create_engine(url)
-        starting = dataclasses.replace(
-            runtime, engine=engine, sessionmaker=create_sessionmaker(engine)
-        )
+        down = dataclasses.replace(runtime, engine=engine, sessionmaker=create_sessionmaker(engine))
         try:
-            async with client_for(create_app(settings, starting)) as client:
+            async with client_for(create_app(settings, down)) as client:
                 response = await client.get("/v1/workspace", headers=tenant.auth())
                 problem = assert_problem(response, 503, "unavailable")
                 assert response.headers["retry-after"] == "1"
                 assert "database" in problem["detail"]
+                ready = assert_problem(await client.get("/readyz"), 503)
+                assert "database" in ready["failing"]
         finally:
             await engine.dispose()
