@@ -34,9 +34,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bench.servers import servers
 from shared.campaigns.models import Campaign, CampaignKind, CampaignStatus
 from shared.db import create_engine
-from shared.ingestion.models import CampaignChannel, Channel
+from shared.figures.models import CampaignChannel, Channel
 from shared.integrations import service as integrations
 from shared.integrations.signing import sign
+from shared.metrics import service as metric_dictionary
 from shared.workspaces import service as workspaces
 from tests.live import live_api, live_worker
 
@@ -63,6 +64,7 @@ async def seed(database_url: str) -> tuple[str, str, list[str]]:
         async with engine.begin() as connection:
             session = AsyncSession(bind=connection)
             workspace = await workspaces.create_workspace(session, name="Bench")
+            await metric_dictionary.seed_standard(session, workspace_id=workspace.id)
             channels = [
                 Channel(workspace_id=workspace.id, key=f"channel_{i}", name=f"Channel {i}")
                 for i in range(CHANNELS)

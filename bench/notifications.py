@@ -26,6 +26,7 @@ from shared import jobs
 from shared.db import create_engine, create_sessionmaker
 from shared.embedded import free_port
 from shared.integrations import signing
+from shared.metrics import service as metric_dictionary
 from shared.notifications import formats
 from shared.notifications.models import Delivery, DeliveryStatus, NotificationEndpoint
 from shared.timeutil import utcnow
@@ -79,6 +80,7 @@ async def seed(database_url: str, receiver_url: str, deliveries: int, endpoints:
             default_timezone="UTC",
             default_currency="CNY",
         )
+        await metric_dictionary.seed_standard(session, workspace_id=workspace.id)
         targets = []
         for i in range(endpoints):
             endpoint = NotificationEndpoint(

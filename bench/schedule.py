@@ -20,13 +20,14 @@ from redis import Redis
 from sqlalchemy import insert
 
 from bench.servers import servers
+from shared.actor import Role
 from shared.campaigns.models import Campaign, CampaignKind, CampaignStatus
 from shared.db import create_engine
 from shared.ids import new_id
+from shared.metrics import service as metric_dictionary
 from shared.tasks import schedule as cpm
 from shared.tasks.models import Task, TaskDependency, TaskLevel, TaskStatus
 from shared.workspaces import api_keys, service
-from shared.workspaces.models import Role
 from tests.live import live_api
 
 
@@ -65,6 +66,7 @@ async def seed(database_url: str, nodes: list[cpm.Node], edges: list[cpm.Edge]) 
 
             session = AsyncSession(bind=connection)
             workspace = await service.create_workspace(session, name="Bench")
+            await metric_dictionary.seed_standard(session, workspace_id=workspace.id)
             _, token = await api_keys.create_api_key(
                 session, workspace_id=workspace.id, name="bench", role=Role.admin
             )

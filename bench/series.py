@@ -21,12 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.ingest import METRICS
 from bench.servers import servers
+from shared.actor import Role
 from shared.campaigns.models import Campaign, CampaignKind, CampaignStatus
 from shared.db import create_engine
-from shared.ingestion.models import CampaignChannel, Channel
+from shared.figures.models import CampaignChannel, Channel
+from shared.metrics import service as metric_dictionary
 from shared.workspaces import api_keys
 from shared.workspaces import service as workspaces
-from shared.workspaces.models import Role
 from tests.live import live_api
 
 DAYS, CHANNELS = 90, 10
@@ -40,6 +41,7 @@ async def seed(database_url: str, campaigns: int) -> tuple[str, str]:
         async with engine.begin() as connection:
             session = AsyncSession(bind=connection)
             workspace = await workspaces.create_workspace(session, name="Bench")
+            await metric_dictionary.seed_standard(session, workspace_id=workspace.id)
             _, token = await api_keys.create_api_key(
                 session, workspace_id=workspace.id, name="bench", role=Role.viewer
             )

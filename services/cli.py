@@ -11,13 +11,15 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import migrate
+from shared.actor import Role
 from shared.config import Settings, get_settings
 from shared.db import create_engine, create_sessionmaker, unit_of_work
 from shared.embedded import EmbeddedPostgres
 from shared.errors import DomainError
 from shared.jobs import DiscardingJobQueue
+from shared.metrics import service as metric_dictionary
 from shared.workspaces import api_keys, service
-from shared.workspaces.models import ApiKey, Role, Workspace
+from shared.workspaces.models import ApiKey, Workspace
 from shared.workspaces.schemas import WorkspaceCreate
 
 app = typer.Typer(no_args_is_help=True, help=__doc__)
@@ -146,6 +148,7 @@ def create_workspace(
             default_timezone=wanted.default_timezone,
             default_currency=wanted.default_currency,
         )
+        await metric_dictionary.seed_standard(session, workspace_id=workspace.id)
         _, token = await api_keys.create_api_key(
             session, workspace_id=workspace.id, name="first admin", role=Role.admin
         )

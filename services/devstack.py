@@ -19,6 +19,7 @@ from pathlib import Path
 from types import FrameType
 
 from shared import migrate
+from shared.actor import Role
 from shared.backoff import Backoff
 from shared.config import Settings
 from shared.db import create_engine, create_sessionmaker, unit_of_work
@@ -30,8 +31,8 @@ from shared.embedded import (
     die_with_parent,
 )
 from shared.jobs import DiscardingJobQueue
+from shared.metrics import service as metric_dictionary
 from shared.workspaces import api_keys, service
-from shared.workspaces.models import Role
 
 DEMO_KEY_FILE = "demo-admin-key"
 FIRST_RESTART_DELAY = 1.0
@@ -56,6 +57,7 @@ async def bootstrap_demo(database_url: str, data_dir: Path) -> str | None:
                 default_timezone="Asia/Shanghai",
                 default_currency="CNY",
             )
+            await metric_dictionary.seed_standard(session, workspace_id=workspace.id)
             _, token = await api_keys.create_api_key(
                 session, workspace_id=workspace.id, name="demo admin", role=Role.admin
             )

@@ -1,9 +1,24 @@
-"""Who is acting: the API key (or CLI) and the member it speaks for."""
+"""Who is acting: the API key (or CLI) and the member it speaks for, with its role."""
 
 import uuid
 from dataclasses import dataclass
+from enum import StrEnum
 
-from shared.workspaces.models import Role
+
+class Role(StrEnum):
+    """What an API key may do; each role includes the ones before it."""
+
+    viewer = "viewer"
+    editor = "editor"
+    approver = "approver"
+    admin = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def includes(self, other: "Role") -> bool:
+        return self.rank >= other.rank
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,13 @@
 """Imports every domain's models so `Base.metadata` is complete (Alembic, tests)."""
 
 from shared.activity import models as activity_models
-from shared.activity import tracking  # registers the change log on every session
 from shared.alerts import models as alert_models
 from shared.approvals import models as approval_models
 from shared.campaigns import models as campaign_models
 from shared.db import Base
 from shared.escalations import models as escalation_models
 from shared.events import models as event_models
+from shared.figures import models as figure_models
 from shared.idempotency import models as idempotency_models
 from shared.ingestion import models as ingestion_models
 from shared.integrations import models as integration_models
@@ -26,6 +26,7 @@ __all__ = [
     "campaign_models",
     "escalation_models",
     "event_models",
+    "figure_models",
     "idempotency_models",
     "ingestion_models",
     "integration_models",
@@ -34,6 +35,5 @@ __all__ = [
     "notification_models",
     "rule_models",
     "task_models",
-    "tracking",
     "workspace_models",
 ]

@@ -1,7 +1,7 @@
 """Workspace scoping in one place: every tenant query starts from `in_workspace`."""
 
 import uuid
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,3 +33,14 @@ async def get_in_workspace(
     if entity is None:
         raise NotFound(f"{label} {entity_id} not found.")
     return entity
+
+
+class CampaignRef(Protocol):
+    """A campaign as the packages below campaigns see it (approval rounds, the execution
+    log): which one, in which workspace."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def workspace_id(self) -> uuid.UUID: ...

@@ -12,8 +12,9 @@ import uvicorn
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from shared.actor import Role
+from shared.metrics import service as metric_dictionary
 from shared.workspaces import api_keys, service
-from shared.workspaces.models import Role
 
 
 @dataclasses.dataclass
@@ -31,6 +32,7 @@ async def create_tenant(sessionmaker: async_sessionmaker[AsyncSession], name: st
         workspace = await service.create_workspace(
             session, name=name, default_timezone="Asia/Shanghai", default_currency="CNY"
         )
+        await metric_dictionary.seed_standard(session, workspace_id=workspace.id)
         tokens, key_ids = {}, {}
         for role in Role:
             api_key, token = await api_keys.create_api_key(

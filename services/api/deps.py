@@ -13,12 +13,11 @@ from services.api.context import UNIT_OF_WORK, set_pending_idempotency
 from services.api.problems import HttpProblem
 from services.api.runtime import Runtime
 from shared.activity import tracking
-from shared.actor import Actor
+from shared.actor import Actor, Role
 from shared.errors import FieldError, Forbidden, Invalid
 from shared.idempotency import service as idempotency
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from shared.workspaces import api_keys
-from shared.workspaces.models import Role
 
 logger = structlog.get_logger(__name__)
 

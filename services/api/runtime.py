@@ -5,8 +5,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-import shared.models  # noqa: F401 - every model mapped, the change log registered
-from shared import jobs, migrate
+from shared import jobs, migrate, startup
 from shared.config import Settings
 from shared.db import create_engine, create_sessionmaker
 
@@ -26,6 +25,7 @@ class Runtime:
             raise RuntimeError(
                 "DATABASE_URL and REDIS_URL must be set; `campaignops dev` sets them for you."
             )
+        startup.install()
         engine = create_engine(
             settings.database_url,
             pool_size=settings.db_pool_size,

@@ -14,8 +14,8 @@ import httpx
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-import shared.models  # noqa: F401 - every model mapped, the change log registered
 from shared import jobs, logs
+from shared import startup as process_setup
 from shared.config import Settings
 from shared.db import create_engine, create_sessionmaker, unit_of_work
 from shared.ids import new_id
@@ -46,6 +46,7 @@ def startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
     async def on_startup(ctx: dict[str, Any]) -> None:
         logs.configure(settings.log_level, settings.log_format)
         assert settings.database_url, "DATABASE_URL must be set"
+        process_setup.install()
         engine = create_engine(
             settings.database_url,
             pool_size=settings.db_pool_size,

@@ -1,8 +1,9 @@
 """Records every change to tracked rows in the same transaction, field by field.
 
-An `after_flush` hook on every session: for each new, changed or deleted row of a
-tracked model it writes an activity entry with the before and after of each field,
-and who made it (the actor put on the session by the API or the worker).
+A model declares itself tracked by inheriting `Tracked`; `install()`, called once at
+start-up, puts an `after_flush` hook on every session: for each new, changed or deleted
+tracked row it writes an activity entry with the before and after of each field, and who
+made it (named with `set_actor` where the transaction is opened: a request or a job).
 """
 
 import enum
@@ -10,34 +11,36 @@ import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar, Protocol, cast
 
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 
 from shared.activity.models import ActivityEntry, EntryAction
 from shared.actor import Actor
-from shared.campaigns.models import BudgetLine, Campaign, Expense, Goal, Phase, Risk
 from shared.ids import new_id
-from shared.issues.models import Issue, IssueComment
-from shared.tasks.models import Task, TaskDependency
 from shared.timeutil import utcnow
 
 ACTOR_KEY = "campaignops.actor"
 
-# What is tracked, under which name.
-TRACKED: dict[type[Any], str] = {
-    Campaign: "campaign",
-    Goal: "goal",
-    BudgetLine: "budget_line",
-    Expense: "expense",
-    Phase: "phase",
-    Risk: "risk",
-    Task: "task",
-    TaskDependency: "task_dependency",
-    Issue: "issue",
-    IssueComment: "issue_comment",
-}
+
+class Tracked:
+    """A model whose rows belong to a campaign's execution log: every change is logged."""
+
+    # How the log names this kind of row ("goal", "task").
+    change_log_name: ClassVar[str]
+    # Whether deleting a row is logged (a deleted draft campaign takes its whole log along).
+    change_log_deletions: ClassVar[bool] = True
+
+    def change_log_campaign_id(self) -> uuid.UUID:
+        """The campaign whose log files this row."""
+        raise NotImplementedError
+
+    def change_log_task_ids(self) -> list[uuid.UUID]:
+        """The tasks the change concerns, so that a task's own log shows it."""
+        return []
+
+
 UNTRACKED_FIELDS = frozenset(
     {"id", "workspace_id", "campaign_id", "created_at", "updated_at", "version"}
 )
@@ -58,18 +61,6 @@ def _json(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_json(v) for v in value]
     return value
-
-
-def _campaign_id(obj: Any) -> uuid.UUID:
-    return obj.id if isinstance(obj, Campaign) else obj.campaign_id
-
-
-def _task_ids(obj: Any) -> list[uuid.UUID]:
-    if isinstance(obj, Task):
-        return [obj.id]
-    if isinstance(obj, TaskDependency):
-        return [obj.predecessor_id, obj.successor_id]
-    return []
 
 
 def _fields(obj: Any) -> Iterable[str]:
@@ -96,7 +87,19 @@ def _changes(obj: Any, action: EntryAction) -> dict[str, list[Any]]:
     return changes
 
 
-@event.listens_for(Session, "after_flush")
+class _Row(Protocol):
+    """What every tracked model also is: a workspace's row (Base + WorkspaceScoped)."""
+
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+
+
+def install() -> None:
+    """Log the changes of every session from now on; called once at start-up."""
+    if not event.contains(Session, "after_flush", _record):
+        event.listen(Session, "after_flush", _record)
+
+
 def _record(session: Session, flush_context: UOWTransaction) -> None:
     actor: Actor | None = session.info.get(ACTOR_KEY)
     now = utcnow()
@@ -107,25 +110,27 @@ def _record(session: Session, flush_context: UOWTransaction) -> None:
         (session.deleted, EntryAction.deleted),
     ):
         for obj in objects:
-            entity_type = TRACKED.get(type(obj))
-            if entity_type is None or (action == EntryAction.deleted and entity_type == "campaign"):
-                continue  # a deleted draft takes its whole log with it
+            if not isinstance(obj, Tracked):
+                continue
+            if action == EntryAction.deleted and not obj.change_log_deletions:
+                continue
             changes = _changes(obj, action)
             if action == EntryAction.updated and not changes:
                 continue
+            row = cast(_Row, obj)
             rows.append(
                 {
                     "id": new_id(),
-                    "workspace_id": obj.workspace_id,
-                    "campaign_id": _campaign_id(obj),
+                    "workspace_id": row.workspace_id,
+                    "campaign_id": obj.change_log_campaign_id(),
                     "created_at": now,
                     "updated_at": now,
                     "version": 1,
-                    "entity_type": entity_type,
-                    "entity_id": obj.id,
+                    "entity_type": obj.change_log_name,
+                    "entity_id": row.id,
                     "action": action.value,
                     "changes": changes,
-                    "related_task_ids": _task_ids(obj),
+                    "related_task_ids": obj.change_log_task_ids(),
                     "actor_api_key_id": actor.api_key_id if actor else None,
                     "actor_member_id": actor.member_id if actor else None,
                 }

@@ -1,7 +1,7 @@
 """Watching campaigns (rules evaluated into alerts), and what people do with alerts."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +9,7 @@ import structlog
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import jobs
 from shared.actor import Actor
 from shared.alerts import state
 from shared.alerts.models import Alert, AlertStatus, AlertTransition, Silence
@@ -23,6 +24,9 @@ from shared.rules.models import Rule
 from shared.tenancy import get_in_workspace, in_workspace
 
 logger = structlog.get_logger(__name__)
+# The worker's job that runs `watch_campaign` on its own: named here, beside what it runs,
+# and registered under this name by services/worker/jobs/alerts.py.
+WATCH_JOB = "watch_campaign"
 
 
 async def active_silences(
@@ -35,6 +39,13 @@ async def active_silences(
             )
         )
     )
+
+
+def watch_later(session: AsyncSession, touched: Mapping[uuid.UUID, Iterable[str]]) -> None:
+    """Have the rules reading these figures (campaign -> metric keys) look again once
+    the transaction has committed them: a watch job per campaign."""
+    for campaign_id, metric_keys in touched.items():
+        jobs.enqueue(session, WATCH_JOB, campaign_id=str(campaign_id), metrics=sorted(metric_keys))
 
 
 async def watch_campaign(

@@ -21,7 +21,6 @@ from shared.events import kinds
 from shared.events.service import record_event
 from shared.rules.evaluate import Finding
 from shared.rules.models import Condition, Rule
-from shared.tasks.models import Task
 
 
 def fingerprint(rule: Rule, campaign: Campaign, subject: str) -> str:
@@ -131,7 +130,7 @@ async def record(
                 silence = silencing.covering(active_silences, alert, now)
                 alert.silenced = silence is not None
                 alert.silence_id = silence.id if silence is not None else None
-                await fire(session, alert, rule, campaign, now)
+                await fire(session, alert, now)
                 changed.append(alert)
         elif finding.state == "clear" and alert is not None:
             alert.consecutive = 0
@@ -226,60 +225,23 @@ async def _alert_event(
     )
 
 
-async def fire(
-    session: AsyncSession, alert: Alert, rule: Rule, campaign: Campaign, now: datetime
-) -> None:
-    from shared.escalations import service as escalations  # noqa: PLC0415 - they read alerts
-    from shared.issues import service as issues  # noqa: PLC0415 - issues import alerts' ids
-
+async def fire(session: AsyncSession, alert: Alert, now: datetime) -> None:
+    """Pending -> firing. What follows (escalation, issue) reacts to the event: see
+    `shared/reactions/alerts.py`."""
     alert.fired_at = now
     await _transition(session, alert, AlertStatus.pending, AlertStatus.firing, now)
     await _alert_event(session, alert, kinds.ALERT_FIRED)
-    await escalations.start_for_alert(session, alert=alert, rule=rule, now=now)
-    owner_id = campaign.owner_id
-    if alert.task_id is not None:
-        task = await session.get(Task, alert.task_id)
-        owner_id = task.owner_id if task is not None and task.owner_id else owner_id
-        await record_event(
-            session,
-            workspace_id=alert.workspace_id,
-            kind=kinds.TASK_OVERDUE,
-            subject_type="task",
-            subject_id=alert.task_id,
-            campaign_id=alert.campaign_id,
-            data={"alert_id": str(alert.id), "message": alert.message},
-        )
-    if rule.opens_issue and owner_id is not None:
-        await issues.open_issue_for_alert(
-            session,
-            workspace_id=alert.workspace_id,
-            campaign_id=alert.campaign_id,
-            alert_id=alert.id,
-            title=f"{rule.name}: {alert.message}"[:200],
-            description=alert.message,
-            severity=alert.severity.value,
-            owner_id=owner_id,
-            related_task_id=alert.task_id,
-            now=now,
-        )
 
 
 async def resolve(
     session: AsyncSession, alert: Alert, now: datetime, *, note: str | None, actor: Actor | None
 ) -> None:
-    from shared.escalations import service as escalations  # noqa: PLC0415
-    from shared.issues import service as issues  # noqa: PLC0415
-
     before = alert.status
     alert.resolved_at, alert.resolve_note, alert.clear_since = now, note, None
-    await escalations.stop_for_alert(session, alert_id=alert.id, reason="resolved", now=now)
     await _transition(session, alert, before, AlertStatus.resolved, now, actor=actor, note=note)
     if before == AlertStatus.pending:
-        return  # it never fired: nobody was told, nothing to tell
+        return  # it never fired: nobody was told, nothing to tell, nothing escalates
     await _alert_event(session, alert, kinds.ALERT_RESOLVED, actor, note=note)
-    await issues.note_alert_resolved(
-        session, alert_id=alert.id, note=f"The alert resolved: {note or 'recovered'}.", now=now
-    )
 
 
 async def acknowledge(

@@ -11,13 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.actor import Actor
 from shared.approvals import chain
 from shared.approvals.models import ApprovalDecision, ApprovalRound, Decision, RoundStatus
-from shared.campaigns.models import Campaign
 from shared.errors import Conflict, Forbidden
-from shared.tenancy import in_workspace
+from shared.tenancy import CampaignRef, in_workspace
 from shared.workspaces.models import Member
 
 
-async def open_round(session: AsyncSession, campaign: Campaign) -> ApprovalRound | None:
+async def open_round(session: AsyncSession, campaign: CampaignRef) -> ApprovalRound | None:
     return await session.scalar(
         in_workspace(ApprovalRound, campaign.workspace_id)
         .where(
@@ -28,7 +27,7 @@ async def open_round(session: AsyncSession, campaign: Campaign) -> ApprovalRound
     )
 
 
-async def start_round(session: AsyncSession, campaign: Campaign, actor: Actor) -> ApprovalRound:
+async def start_round(session: AsyncSession, campaign: CampaignRef, actor: Actor) -> ApprovalRound:
     """A new round on the workspace's current chain (copied, so later edits do not move it)."""
     current = await chain.get_chain(session, workspace_id=campaign.workspace_id)
     previous = await session.scalar(
@@ -120,7 +119,7 @@ async def record_decision(
     return Outcome(recorded, closed)
 
 
-async def withdraw(session: AsyncSession, campaign: Campaign, now: datetime) -> None:
+async def withdraw(session: AsyncSession, campaign: CampaignRef, now: datetime) -> None:
     approval_round = await open_round(session, campaign)
     if approval_round is not None:
         approval_round.status = RoundStatus.withdrawn
@@ -129,7 +128,7 @@ async def withdraw(session: AsyncSession, campaign: Campaign, now: datetime) -> 
 
 
 async def history(
-    session: AsyncSession, campaign: Campaign
+    session: AsyncSession, campaign: CampaignRef
 ) -> list[tuple[ApprovalRound, list[ApprovalDecision]]]:
     rounds = (
         await session.scalars(

@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstrain
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared.activity.tracking import Tracked
 from shared.db import Base, WorkspaceScoped, str_enum
 
 
@@ -82,8 +83,10 @@ def member_ref() -> Mapped[uuid.UUID | None]:
     return mapped_column(ForeignKey("members.id", ondelete="RESTRICT"), index=True)
 
 
-class Campaign(Base, WorkspaceScoped):
+class Campaign(Base, WorkspaceScoped, Tracked):
     __tablename__ = "campaigns"
+    change_log_name = "campaign"
+    change_log_deletions = False  # a deleted draft takes its whole log with it
     __table_args__ = (
         UniqueConstraint("workspace_id", "registration_number"),
         Index("ix_campaigns_tags", "tags", postgresql_using="gin"),
@@ -114,13 +117,16 @@ class Campaign(Base, WorkspaceScoped):
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(Text)
 
+    def change_log_campaign_id(self) -> uuid.UUID:
+        return self.id
+
     def local_date(self, now: datetime) -> date:
         """The day it is for this campaign: its days are those of its own timezone."""
         return now.astimezone(ZoneInfo(self.timezone)).date()
 
 
-class CampaignItem(Base, WorkspaceScoped):
-    """A row of a campaign's plan; it lives and dies with its campaign."""
+class CampaignItem(Base, WorkspaceScoped, Tracked):
+    """A row of a campaign's plan; it lives and dies with its campaign, in its log."""
 
     __abstract__ = True
 
@@ -128,11 +134,15 @@ class CampaignItem(Base, WorkspaceScoped):
         ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
     )
 
+    def change_log_campaign_id(self) -> uuid.UUID:
+        return self.campaign_id
+
 
 class Goal(CampaignItem):
     """A SMART goal: one metric, one target, one owner, one due date."""
 
     __tablename__ = "goals"
+    change_log_name = "goal"
 
     goal_type: Mapped[GoalType] = mapped_column(str_enum(GoalType))
     strategy: Mapped[str | None] = mapped_column(Text)
@@ -148,6 +158,7 @@ class Goal(CampaignItem):
 
 class BudgetLine(CampaignItem):
     __tablename__ = "budget_lines"
+    change_log_name = "budget_line"
 
     category: Mapped[BudgetCategory] = mapped_column(str_enum(BudgetCategory))
     planned_amount: Mapped[Decimal] = mapped_column(Money)
@@ -156,6 +167,7 @@ class BudgetLine(CampaignItem):
 
 class Expense(CampaignItem):
     __tablename__ = "expenses"
+    change_log_name = "expense"
 
     category: Mapped[BudgetCategory] = mapped_column(str_enum(BudgetCategory))
     amount: Mapped[Decimal] = mapped_column(Money)
@@ -167,6 +179,7 @@ class Expense(CampaignItem):
 
 class Phase(CampaignItem):
     __tablename__ = "phases"
+    change_log_name = "phase"
 
     name: Mapped[str] = mapped_column(String(100))
     start_date: Mapped[date]
@@ -178,6 +191,7 @@ class Phase(CampaignItem):
 
 class Risk(CampaignItem):
     __tablename__ = "risks"
+    change_log_name = "risk"
 
     description: Mapped[str] = mapped_column(Text)
     phase_id: Mapped[uuid.UUID | None] = mapped_column(

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.campaigns import lifecycle
@@ -173,3 +174,11 @@ async def delete_item(
     lifecycle.ensure_editable(campaign, kind.editable_in, f"{kind.label}s")
     await session.delete(item)
     await session.flush()
+
+
+async def goals_measure(session: AsyncSession, *, workspace_id: uuid.UUID, metric_key: str) -> bool:
+    """Whether any goal of the workspace measures the metric (then it must stay defined)."""
+    found = await session.scalar(
+        select(exists().where(Goal.workspace_id == workspace_id, Goal.metric_key == metric_key))
+    )
+    return bool(found)

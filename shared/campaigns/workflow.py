@@ -4,7 +4,6 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.activity import tracking
 from shared.actor import Actor
 from shared.approvals import registration, rounds
 from shared.approvals.models import Decision
@@ -113,6 +112,7 @@ async def perform(
     *,
     campaign: Campaign,
     action: str,
+    actor: Actor,
     now: datetime,
     reason: str | None = None,
 ) -> None:
@@ -130,7 +130,7 @@ async def perform(
             subject_type="campaign",
             subject_id=campaign.id,
             campaign_id=campaign.id,
-            actor=session.info.get(tracking.ACTOR_KEY),  # the caller, named by the API
+            actor=actor,
             data={},
         )
     await session.flush()

@@ -113,6 +113,22 @@ async def get_policy(
     )
 
 
+async def check_policy_reference(
+    session: AsyncSession, *, workspace_id: uuid.UUID, policy_id: uuid.UUID | None
+) -> None:
+    """A rule may name a policy of its own workspace only (422 naming the field)."""
+    if policy_id is None:
+        return
+    policy = await session.scalar(
+        in_workspace(EscalationPolicy, workspace_id).where(EscalationPolicy.id == policy_id)
+    )
+    if policy is None:
+        raise Invalid(
+            "Unknown escalation policy.",
+            [FieldError("escalation_policy_id", f"no policy {policy_id} here")],
+        )
+
+
 # --- escalations -----------------------------------------------------------------------------
 
 

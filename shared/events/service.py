@@ -1,7 +1,7 @@
 """Recording events, and reading the feed in an order that never skips one."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,9 +14,21 @@ from shared.errors import FieldError, Invalid
 from shared.events.kinds import ALL_KINDS
 from shared.events.models import Event, Xid8
 from shared.events.positions import Position
-from shared.notifications.service import notify_event
 from shared.tenancy import in_workspace
 from shared.timeutil import utcnow
+
+# Who reacts to an event, in the transaction that records it: they commit or roll back
+# with the change it describes. The events package imports none of them; `shared/reactions`
+# subscribes them once at start-up.
+Subscriber = Callable[[AsyncSession, Event], Awaitable[object]]
+_subscribers: list[tuple[Subscriber, frozenset[str] | None]] = []
+
+
+def subscribe(subscriber: Subscriber, *, kinds: Collection[str] | None = None) -> None:
+    """Call `subscriber` for every event recorded (of `kinds` only, when given)."""
+    entry = (subscriber, None if kinds is None else frozenset(kinds))
+    if entry not in _subscribers:
+        _subscribers.append(entry)
 
 
 async def record_event(
@@ -43,10 +55,9 @@ async def record_event(
         occurred_at=utcnow(),
     )
     session.add(event)
-    # Events -> notifications: endpoints subscribed to this kind of event get their
-    # delivery (the outbox row) in this same transaction, so it commits or rolls back
-    # with the change, and nothing is owed for a change that never happened.
-    await notify_event(session, event)
+    for subscriber, wanted in _subscribers:
+        if wanted is None or kind in wanted:
+            await subscriber(session, event)
     return event
 
 

@@ -1,4 +1,5 @@
-"""Applying a received batch (worker side): exactly once, all accepted points or none.
+"""Applying a received batch (by the worker, or at once for a manual entry): exactly once,
+all accepted points or none.
 
 The batch row is locked and its status flipped in the same transaction as the figures,
 so a job that runs twice, or a worker killed halfway, never applies a batch twice.
@@ -25,20 +26,14 @@ from pydantic import (
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared import jobs
 from shared.campaigns.models import Campaign, CampaignStatus
-from shared.ingestion import figures
-from shared.ingestion.figures import HIGHEST, LARGEST, MICRO, Accepted, Key
-from shared.ingestion.models import (
-    BatchStatus,
-    CampaignChannel,
-    Channel,
-    IngestBatch,
-)
+from shared.figures import store
+from shared.figures.models import CampaignChannel, Channel
+from shared.figures.store import HIGHEST, LARGEST, MICRO, Accepted, Key
+from shared.ingestion.models import BatchStatus, IngestBatch
 from shared.metrics.models import Metric
 
 LATE_WINDOW = timedelta(days=30)
-WATCH_JOB = "watch_campaign"  # services/worker/jobs/alerts.py
 NOT_A_NUMBER = "value is not a finite number"
 TOO_LARGE = f"value is beyond what a figure holds (\u00b1{HIGHEST})"
 WHOLE_LIMIT = int(LARGEST)
@@ -95,12 +90,10 @@ def _number(value: Any) -> Decimal | str:
     return stored if abs(stored) <= HIGHEST else TOO_LARGE
 
 
-async def apply_batch(
-    session: AsyncSession, *, batch_id: uuid.UUID, now: datetime, watch_later: bool = True
-) -> Outcome:
-    """Apply the batch. With `watch_later`, the rules reading the touched figures are
-    queued to look again after the commit; without, the caller evaluates them itself
-    (the worker does, in the same transaction: one hop less before an alert)."""
+async def apply_batch(session: AsyncSession, *, batch_id: uuid.UUID, now: datetime) -> Outcome:
+    """Apply the batch. The outcome's `touched` names the figures it changed; the caller
+    has the rules reading them look again, now (the worker, in this transaction) or
+    after the commit (a request), as suits it."""
     batch = await session.scalar(
         select(IngestBatch).where(IngestBatch.id == batch_id).with_for_update()
     )
@@ -164,7 +157,7 @@ async def apply_batch(
         accepted.append(Accepted(index, outcome[0], outcome[1], value))
 
     zones = {c.id: ZoneInfo(c.timezone) for c in campaigns}
-    overflowing = await figures.write(session, workspace_id, accepted, zones)
+    overflowing = await store.write(session, workspace_id, accepted, zones)
     if overflowing:
         rejected = sorted(rejected + overflowing, key=lambda r: int(r["index"]))
         refused = {r["index"] for r in overflowing}
@@ -172,9 +165,6 @@ async def apply_batch(
     touched: dict[uuid.UUID, set[str]] = {}
     for campaign_id, _, metric_key, _ in {a.key for a in accepted}:
         touched.setdefault(campaign_id, set()).add(metric_key)
-    for campaign_id, metric_keys in touched.items():
-        # The rules reading these figures look again once they are committed.
-        jobs.enqueue(session, WATCH_JOB, campaign_id=str(campaign_id), metrics=sorted(metric_keys))
     batch.status = BatchStatus.of_outcome(len(points), len(rejected))
     batch.accepted_count = len(points) - len(rejected)
     batch.attempts += 1

@@ -4,6 +4,7 @@ campaign, attached channel, late-data window) holds for a file too; notes go to 
 execution log.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,7 @@ from shared.activity.models import ActivityEntry, EntryAction
 from shared.actor import Actor
 from shared.campaigns.models import Campaign
 from shared.errors import FieldError, Invalid
+from shared.figures.models import Channel
 from shared.ingestion.apply import Outcome, apply_batch
 from shared.ingestion.import_schemas import (
     CellIssueOut,
@@ -23,9 +25,9 @@ from shared.ingestion.import_schemas import (
     ImportWarningOut,
     RejectedRowOut,
 )
-from shared.ingestion.models import BatchStatus, Channel, IngestBatch
+from shared.ingestion.models import BatchStatus, IngestBatch
 from shared.ingestion.report_csv import (
-    Issue,
+    CellProblem,
     Layout,
     MetricSpec,
     Row,
@@ -49,9 +51,9 @@ class _Applied:
     outcome: Outcome | None
     origins: list[tuple[int, str]]  # per point: (line, column)
 
-    def refused(self, layout: Layout) -> dict[int, list[Issue]]:
+    def refused(self, layout: Layout) -> dict[int, list[CellProblem]]:
         """The rows apply_batch refused points of, each reason on the cell it concerns."""
-        by_row: dict[int, list[Issue]] = {}
+        by_row: dict[int, list[CellProblem]] = {}
         for rejection in self.outcome.rejected if self.outcome else []:
             line, column = self.origins[rejection["index"]]
             reason = str(rejection["reason"])
@@ -59,10 +61,10 @@ class _Applied:
                 column = layout.channel.header
             elif any(word in reason for word in ("window", "future", "campaign")):
                 column = layout.date.header  # the day cannot be recorded (any more)
-            issue = Issue(line, column, f"not stored: {reason}", code="rejected")
-            issues = by_row.setdefault(line, [])
-            if issue not in issues:
-                issues.append(issue)
+            problem = CellProblem(line, column, f"not stored: {reason}", code="rejected")
+            problems = by_row.setdefault(line, [])
+            if problem not in problems:
+                problems.append(problem)
         return by_row
 
     def accepted_on(self, line: int) -> bool:
@@ -136,11 +138,15 @@ async def _log_notes(
     return added
 
 
-def _refusal(rejected: dict[int, list[Issue]], rows_read: int) -> Invalid:
-    issues = [issue for line in sorted(rejected) for issue in rejected[line]]
-    first = issues[0]
-    shown = issues[:MAX_ERRORS_LISTED]
-    more = f" The first {len(shown)} of {len(issues)} errors are listed." if shown != issues else ""
+def _refusal(rejected: dict[int, list[CellProblem]], rows_read: int) -> Invalid:
+    problems = [problem for line in sorted(rejected) for problem in rejected[line]]
+    first = problems[0]
+    shown = problems[:MAX_ERRORS_LISTED]
+    more = (
+        f" The first {len(shown)} of {len(problems)} errors are listed."
+        if shown != problems
+        else ""
+    )
     return Invalid(
         f"{len(rejected)} of {rows_read} rows cannot be imported (line {first.row}, "
         f"{first.column}: {first.message}); nothing was stored. Correct them, or send "
@@ -148,6 +154,12 @@ def _refusal(rejected: dict[int, list[Issue]], rows_read: int) -> Invalid:
         [FieldError(f"rows.{i.row}.{i.column}", i.message, code=i.code) for i in shown],
         code="invalid_rows",
     )
+
+
+@dataclass(frozen=True)
+class Imported:
+    answer: DailyReportImportOut
+    touched: dict[uuid.UUID, set[str]]  # campaign -> metric keys: for the caller to watch
 
 
 async def import_daily_report(
@@ -158,10 +170,11 @@ async def import_daily_report(
     body: bytes,
     partial: bool,
     now: datetime,
-) -> DailyReportImportOut:
+) -> Imported:
     """Store the file's figures and notes. Any bad row refuses the whole file (422 per
     cell, nothing stored) unless `partial`: then the good rows are imported and the bad
-    ones, skipped whole, are listed."""
+    ones, skipped whole, are listed. The rules reading the figures are left to the
+    caller (`touched`)."""
     dictionary = await metric_dictionary.dictionary(session, workspace_id=campaign.workspace_id)
     metrics = {
         key: MetricSpec(m.key, m.name, m.unit.value, m.formula) for key, m in dictionary.items()
@@ -170,7 +183,7 @@ async def import_daily_report(
         c.key: c.name for c in await session.scalars(in_workspace(Channel, campaign.workspace_id))
     }
     sheet = parse_sheet(decode(body), metrics, channels)
-    rejected: dict[int, list[Issue]] = {r.line: r.errors for r in sheet.rows if r.errors}
+    rejected: dict[int, list[CellProblem]] = {r.line: r.errors for r in sheet.rows if r.errors}
     candidates = [r for r in sheet.rows if not r.errors]
     figures = sum(len(r.figures) for r in candidates)
     if figures > MAX_POINTS:
@@ -203,7 +216,7 @@ async def import_daily_report(
 
     imported = [r for r in candidates if r.line not in rejected]
     notes = await _log_notes(session, campaign=campaign, actor=actor, rows=imported)
-    return DailyReportImportOut(
+    answer = DailyReportImportOut(
         batch_id=applied.batch.id if applied.batch else None,
         status=BatchStatus.of_outcome(len(sheet.rows), len(rejected)),
         rows_read=len(sheet.rows),
@@ -223,3 +236,4 @@ async def import_daily_report(
             for w in r.warnings
         ],
     )
+    return Imported(answer, applied.outcome.touched if applied.outcome else {})

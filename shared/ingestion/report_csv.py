@@ -290,7 +290,9 @@ def read_header(cells: list[str], line: int, metrics: Mapping[str, MetricSpec]) 
 
 
 @dataclass(frozen=True)
-class Issue:
+class CellProblem:
+    """What is wrong with a cell (an error) or was not stored from it (a warning)."""
+
     row: int  # line number in the file
     column: str
     message: str
@@ -310,11 +312,11 @@ class Row:
     channel: str | None = None
     note: str | None = None
     figures: dict[str, Figure] = field(default_factory=dict)  # metric key -> figure
-    errors: list[Issue] = field(default_factory=list)
-    warnings: list[Issue] = field(default_factory=list)
+    errors: list[CellProblem] = field(default_factory=list)
+    warnings: list[CellProblem] = field(default_factory=list)
 
     def error(self, column: str, message: str) -> None:
-        self.errors.append(Issue(self.line, column, message))
+        self.errors.append(CellProblem(self.line, column, message))
 
 
 def parse_row(line: int, cells: list[str], layout: Layout, channels: Mapping[str, str]) -> Row:
@@ -386,7 +388,7 @@ def _resolve_rates(row: Row, rates: list[tuple[Column, Amount, Decimal]]) -> Non
             progressed = True
             if base.value == 0:
                 row.warnings.append(
-                    Issue(
+                    CellProblem(
                         row.line,
                         column.header,
                         f"{column.header} {amount.text} not stored: {denominator} is 0 in this row",
@@ -411,7 +413,7 @@ def _resolve_rates(row: Row, rates: list[tuple[Column, Amount, Decimal]]) -> Non
     for column, amount, _ in pending:
         assert column.ratio is not None
         row.warnings.append(
-            Issue(
+            CellProblem(
                 row.line,
                 column.header,
                 f"{column.header} {amount.text} not stored: no {column.ratio[1]} in this "

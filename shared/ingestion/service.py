@@ -1,22 +1,25 @@
-"""Receiving batches (API side) and channels."""
+"""Receiving batches: signed deliveries queued for the worker, and people's own figures
+applied at once."""
 
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import jobs
 from shared.campaigns.models import Campaign
-from shared.errors import Conflict, FieldError, Invalid, NotFound
+from shared.errors import FieldError, Invalid, NotFound
 from shared.ids import new_id
-from shared.ingestion.models import BatchStatus, CampaignChannel, Channel, IngestBatch
+from shared.ingestion import apply
+from shared.ingestion.models import BatchStatus, IngestBatch
 from shared.integrations.models import Integration
-from shared.pagination import PageRequest, Results, SortKey, paginate
-from shared.tenancy import get_in_workspace, in_workspace
+from shared.tenancy import get_in_workspace
 
+# The worker's job that applies a received batch: named here, with the batch it is for,
+# and registered under this name by services/worker/jobs/ingestion.py.
 APPLY_JOB = "apply_ingest_batch"
 MAX_ERROR_CHARS = 1000
 
@@ -117,65 +120,6 @@ async def get_batch(
     )
 
 
-# --- channels -------------------------------------------------------------------------------
-
-
-async def list_channels(
-    session: AsyncSession, *, workspace_id: uuid.UUID, page: PageRequest
-) -> Results[Channel]:
-    sort = SortKey("key", Channel.key, "str")
-    return await paginate(session, in_workspace(Channel, workspace_id), Channel, page, sort)
-
-
-async def create_channel(
-    session: AsyncSession, *, workspace_id: uuid.UUID, data: dict[str, Any]
-) -> Channel:
-    taken = await session.scalar(
-        in_workspace(Channel, workspace_id).where(Channel.key == data["key"])
-    )
-    if taken is not None:
-        raise Conflict(f"Channel '{data['key']}' exists.", field="key")
-    channel = Channel(workspace_id=workspace_id, **data)
-    session.add(channel)
-    await session.flush()
-    return channel
-
-
-async def campaign_channels(session: AsyncSession, campaign: Campaign) -> list[Channel]:
-    rows = await session.scalars(
-        select(Channel)
-        .join(CampaignChannel, CampaignChannel.channel_id == Channel.id)
-        .where(CampaignChannel.campaign_id == campaign.id)
-        .order_by(Channel.key)
-    )
-    return list(rows)
-
-
-async def set_campaign_channels(
-    session: AsyncSession, *, campaign: Campaign, keys: list[str]
-) -> list[Channel]:
-    channels = (
-        await session.scalars(
-            in_workspace(Channel, campaign.workspace_id).where(Channel.key.in_(keys))
-        )
-    ).all()
-    missing = sorted(set(keys) - {c.key for c in channels})
-    if missing:
-        raise Invalid(
-            "Unknown channels.",
-            [FieldError("channel_keys", f"No channel {', '.join(missing)}; create it first.")],
-        )
-    await session.execute(delete(CampaignChannel).where(CampaignChannel.campaign_id == campaign.id))
-    for channel in channels:
-        session.add(
-            CampaignChannel(
-                workspace_id=campaign.workspace_id, campaign_id=campaign.id, channel_id=channel.id
-            )
-        )
-    await session.flush()
-    return sorted(channels, key=lambda c: c.key)
-
-
 async def new_manual_batch(
     session: AsyncSession,
     *,
@@ -202,6 +146,12 @@ async def new_manual_batch(
     return batch
 
 
+@dataclass(frozen=True)
+class Entered:
+    batch: IngestBatch
+    touched: dict[uuid.UUID, set[str]]  # campaign -> metric keys: for the caller to watch
+
+
 async def enter_points(
     session: AsyncSession,
     *,
@@ -209,11 +159,12 @@ async def enter_points(
     points: list[dict[str, Any]],
     partial: bool,
     now: Any,
-) -> IngestBatch:
+) -> Entered:
     """People's own figures, applied at once. Any bad point refuses the whole entry (422,
-    per point) unless `partial`, when the good points apply and the bad are reported."""
-    from shared.ingestion import apply  # noqa: PLC0415 - the worker's path, used in-request
+    per point) unless `partial`, when the good points apply and the bad are reported.
 
+    The rules reading the figures are not evaluated here: `touched` says which figures
+    changed, and the caller chooses when their rules look again."""
     batch = await new_manual_batch(session, campaign=campaign, points=points)
     outcome = await apply.apply_batch(session, batch_id=batch.id, now=now)
     if outcome.rejected and not partial:
@@ -225,4 +176,4 @@ async def enter_points(
                 for r in outcome.rejected
             ],
         )
-    return batch
+    return Entered(batch, outcome.touched)

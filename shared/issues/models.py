@@ -62,6 +62,7 @@ class Issue(CampaignItem):
     """
 
     __tablename__ = "issues"
+    change_log_name = "issue"
     __table_args__ = (
         CheckConstraint("progress BETWEEN 0 AND 100", name="progress_percent"),
         Index(
@@ -112,6 +113,7 @@ class IssueComment(CampaignItem):
     """Carries its issue's campaign, so the execution log files it with the campaign."""
 
     __tablename__ = "issue_comments"
+    change_log_name = "issue_comment"
 
     issue_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("issues.id", ondelete="CASCADE"), index=True

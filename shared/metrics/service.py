@@ -4,17 +4,16 @@ import uuid
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import exists, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.campaigns.models import Goal
+from shared import graphs
 from shared.errors import Conflict, FieldError, Invalid, NotFound
 from shared.ids import new_id
 from shared.metrics import formula as formulas
 from shared.metrics.models import Metric
 from shared.metrics.standard import STANDARD_METRICS
 from shared.pagination import PageRequest, Results, SortKey, paginate
-from shared.tasks.schedule import find_cycle
 from shared.tenancy import in_workspace
 from shared.versioning import apply_changes, check_version
 
@@ -102,7 +101,7 @@ def _check_formula(key: str, text: str, known: dict[str, Metric]) -> None:
         if m.formula and m.key != key
         for r in formulas.references(formulas.parse(m.formula))
     ] + [(key, r.key) for r in refs]
-    cycle = find_cycle(edges)
+    cycle = graphs.find_cycle(edges)
     if cycle:
         path = " -> ".join(cycle)
         raise Invalid(
@@ -145,8 +144,14 @@ async def update_metric(
 
 
 async def delete_metric(
-    session: AsyncSession, *, metric: Metric, expected_versions: Collection[int] | None
+    session: AsyncSession,
+    *,
+    metric: Metric,
+    expected_versions: Collection[int] | None,
+    measured_by_goals: bool,
 ) -> None:
+    """Remove a metric nothing uses: no derived metric's formula, no goal (the caller asks
+    the campaigns, which sit above the dictionary)."""
     check_version(metric, expected_versions)
     known = await dictionary(session, workspace_id=metric.workspace_id)
     users = sorted(
@@ -157,12 +162,7 @@ async def delete_metric(
     )
     if users:
         raise Conflict(f"Derived metrics use '{metric.key}': {', '.join(users)}.", users=users)
-    in_goals = await session.scalar(
-        select(
-            exists().where(Goal.workspace_id == metric.workspace_id, Goal.metric_key == metric.key)
-        )
-    )
-    if in_goals:
+    if measured_by_goals:
         raise Conflict(f"Goals measure '{metric.key}'; it cannot be removed.")
     await session.delete(metric)
     await session.flush()

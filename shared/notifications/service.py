@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import jobs
+from shared.alerts.models import Alert
 from shared.campaigns.models import Campaign
 from shared.config import get_settings
 from shared.errors import Conflict, FieldError, Invalid
@@ -191,8 +192,6 @@ async def notify_event(session: AsyncSession, event: Event) -> list[Delivery]:
         **data,
     }
     if subject_type == "alert" and "fingerprint" not in payload:
-        from shared.alerts.models import Alert  # noqa: PLC0415 - alerts import events
-
         with session.no_autoflush:
             alert = await _in_session(session, Alert, subject_id)
         if alert is not None:

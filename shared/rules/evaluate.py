@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.campaigns import plan
 from shared.campaigns.models import BudgetLine, Campaign, Direction, Expense, TargetKind
-from shared.ingestion import series
-from shared.ingestion.models import Channel, MetricPoint
-from shared.ingestion.progress import expected_to_date
-from shared.ingestion.service import campaign_channels
+from shared.figures import series
+from shared.figures.channels import campaign_channels
+from shared.figures.models import Channel, MetricPoint
+from shared.figures.progress import expected_to_date
 from shared.metrics.models import Aggregation, Metric
 from shared.rules import conditions as c
 from shared.rules.models import Rule

@@ -1,25 +1,21 @@
 """Writing rules (validated against the dictionary), finding the rules of a campaign,
-enabling templates, and previewing a rule without raising anything."""
+and enabling templates. Previews live beside the alert evaluation they share
+(`shared/alerts/preview.py`); a rule's escalation policy is checked by escalations."""
 
 import uuid
 from collections.abc import Collection
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.alerts import state
-from shared.alerts.models import OPEN, Alert
 from shared.campaigns.models import Campaign, CampaignStatus
 from shared.errors import FieldError, Invalid
-from shared.escalations.models import EscalationPolicy
-from shared.ingestion.series import base_keys
+from shared.figures.series import base_keys
 from shared.metrics import service as metrics
 from shared.metrics.models import Metric
 from shared.pagination import PageRequest, Results, SortKey, paginate
 from shared.rules import conditions
-from shared.rules.evaluate import Context, Finding, evaluate
 from shared.rules.models import Condition, Rule
 from shared.rules.templates import TEMPLATES
 from shared.tenancy import get_in_workspace, in_workspace
@@ -51,21 +47,6 @@ def _check(rule: Rule, dictionary: dict[str, Metric]) -> conditions.Params:
     return params
 
 
-async def _check_policy(session: AsyncSession, rule: Rule) -> None:
-    if rule.escalation_policy_id is None:
-        return
-    policy = await session.scalar(
-        in_workspace(EscalationPolicy, rule.workspace_id).where(
-            EscalationPolicy.id == rule.escalation_policy_id
-        )
-    )
-    if policy is None:
-        raise Invalid(
-            "Unknown escalation policy.",
-            [FieldError("escalation_policy_id", f"no policy {rule.escalation_policy_id} here")],
-        )
-
-
 async def create_rule(
     session: AsyncSession, *, workspace_id: uuid.UUID, data: dict[str, Any]
 ) -> Rule:
@@ -84,7 +65,6 @@ async def create_rule(
             )
     rule = Rule(workspace_id=workspace_id, **data)
     _check(rule, await metrics.dictionary(session, workspace_id=workspace_id))
-    await _check_policy(session, rule)
     session.add(rule)
     await session.flush()
     return rule
@@ -103,7 +83,6 @@ async def update_rule(
     for name, value in changes.items():
         setattr(rule, name, value)
     _check(rule, await metrics.dictionary(session, workspace_id=rule.workspace_id))
-    await _check_policy(session, rule)
     await session.flush()
     return rule
 
@@ -219,31 +198,6 @@ async def campaigns_in_scope(session: AsyncSession, rule: Rule) -> list[Campaign
     if rule.campaign_id is not None:
         query = query.where(Campaign.id == rule.campaign_id)
     return [c for c in await session.scalars(query.order_by(Campaign.name)) if applies_to(rule, c)]
-
-
-async def preview(
-    session: AsyncSession, *, rule: Rule, now: datetime
-) -> list[tuple[Campaign, Finding, Alert | None]]:
-    """What the rule finds now on each active campaign in its scope, next to the alert
-    already open for each subject. Reads only: nothing is raised, resolved or logged."""
-    dictionary = await metrics.dictionary(session, workspace_id=rule.workspace_id)
-    params = conditions.parse(rule.condition, rule.params)
-    found = []
-    for campaign in await campaigns_in_scope(session, rule):
-        open_alerts = {
-            alert.subject: alert
-            for alert in await session.scalars(
-                select(Alert).where(
-                    Alert.rule_id == rule.id,
-                    Alert.campaign_id == campaign.id,
-                    Alert.status.in_(OPEN),
-                )
-            )
-        }
-        findings = await evaluate(session, rule, params, Context(campaign, dictionary, now))
-        findings = state.inhibit(rule, findings, await state.inhibiting_channels(session, campaign))
-        found += [(campaign, f, open_alerts.get(f.subject)) for f in findings]
-    return found
 
 
 def template_list() -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, Uniqu
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared.activity.tracking import Tracked
 from shared.campaigns.models import CampaignItem, Level
 from shared.db import Base, WorkspaceScoped, str_enum
 
@@ -34,6 +35,7 @@ class Task(CampaignItem):
     """One node of the breakdown. A task has exactly one owner (R1): a single column."""
 
     __tablename__ = "tasks"
+    change_log_name = "task"
     __table_args__ = (
         UniqueConstraint("campaign_id", "code"),
         CheckConstraint("progress BETWEEN 0 AND 100", name="progress_percent"),
@@ -69,11 +71,15 @@ class Task(CampaignItem):
     progress: Mapped[int] = mapped_column(Integer, default=0)
     delay_reason: Mapped[str | None] = mapped_column(Text)
 
+    def change_log_task_ids(self) -> list[uuid.UUID]:
+        return [self.id]
 
-class TaskDependency(Base, WorkspaceScoped):
+
+class TaskDependency(Base, WorkspaceScoped, Tracked):
     """Finish-to-start: the successor starts `lag_days` after the predecessor finishes."""
 
     __tablename__ = "task_dependencies"
+    change_log_name = "task_dependency"
     __table_args__ = (
         UniqueConstraint("predecessor_id", "successor_id"),
         CheckConstraint("predecessor_id <> successor_id", name="not_self"),
@@ -89,3 +95,9 @@ class TaskDependency(Base, WorkspaceScoped):
         ForeignKey("tasks.id", ondelete="CASCADE"), index=True
     )
     lag_days: Mapped[int] = mapped_column(Integer, default=0)
+
+    def change_log_campaign_id(self) -> uuid.UUID:
+        return self.campaign_id
+
+    def change_log_task_ids(self) -> list[uuid.UUID]:
+        return [self.predecessor_id, self.successor_id]

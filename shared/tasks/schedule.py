@@ -9,10 +9,11 @@ Pure functions on plain data: 2,000 tasks and 5,000 dependencies take a few ms.
 
 import uuid
 from collections import deque
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
+
+from shared import graphs
 
 
 class Node(NamedTuple):
@@ -61,41 +62,6 @@ class CycleError(ValueError):
         self.cycle = cycle
 
 
-H = TypeVar("H", bound=Hashable)
-
-
-def find_cycle(edges: list[tuple[H, H]]) -> list[H] | None:
-    """A cycle among `edges` as [a, b, ..., a], or None."""
-    successors: dict[H, list[H]] = {}
-    for a, b in edges:
-        successors.setdefault(a, []).append(b)
-    white, grey, black = 0, 1, 2
-    colour: dict[H, int] = {}
-    for root in list(successors):
-        if colour.get(root, white) != white:
-            continue
-        stack: list[tuple[H, int]] = [(root, 0)]
-        path: list[H] = []
-        while stack:
-            node, index = stack.pop()
-            if index == 0:
-                colour[node] = grey
-                path.append(node)
-            children = successors.get(node, [])
-            if index < len(children):
-                stack.append((node, index + 1))
-                child = children[index]
-                state = colour.get(child, white)
-                if state == grey:
-                    return [*path[path.index(child) :], child]
-                if state == white:
-                    stack.append((child, 0))
-            else:
-                colour[node] = black
-                path.pop()
-    return None
-
-
 def compute(
     nodes: list[Node], edges: list[Edge], window: tuple[date | None, date | None] = (None, None)
 ) -> Schedule:
@@ -131,7 +97,7 @@ def compute(
             if indegree[succ] == 0:
                 ready.append(succ)
     if len(order) != count:
-        raise CycleError(find_cycle([(e.predecessor, e.successor) for e in edges]) or [])
+        raise CycleError(graphs.find_cycle([(e.predecessor, e.successor) for e in edges]) or [])
 
     early_start = [0] * count
     early_finish = [0] * count

@@ -10,13 +10,14 @@ from typing import Any, NamedTuple
 from sqlalchemy import Enum, String, delete, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import graphs
+from shared.activity.models import ActivityEntry
 from shared.activity.service import NoteKind, add_note
 from shared.actor import Actor
 from shared.campaigns import lifecycle
 from shared.campaigns.models import Campaign, Goal, Phase
 from shared.errors import Conflict, FieldError, Invalid, NotFound
 from shared.ids import new_id
-from shared.tasks import schedule as cpm
 from shared.tasks.models import Task, TaskDependency, TaskLevel, TaskStatus
 from shared.tenancy import in_workspace
 from shared.versioning import apply_changes, check_version
@@ -262,7 +263,7 @@ def _is_ancestor(graph: Graph, ancestor: uuid.UUID, of: uuid.UUID) -> bool:
 
 
 def _cycle_error(graph: Graph, edges: list[tuple[uuid.UUID, uuid.UUID]], field_name: str) -> None:
-    cycle = cpm.find_cycle(edges)
+    cycle = graphs.find_cycle(edges)
     if cycle:
         path = " -> ".join(graph.codes(cycle))
         raise Invalid(
@@ -542,3 +543,44 @@ async def delete_task(
     )
     await session.delete(task)
     await session.flush()
+
+
+async def write_log_entry(
+    session: AsyncSession,
+    *,
+    campaign: Campaign,
+    actor: Actor,
+    kind: NoteKind,
+    note: str,
+    related_task_ids: list[uuid.UUID],
+) -> ActivityEntry:
+    """A free entry of the execution log (stand-up, decision, blocker...), about tasks of
+    this campaign only."""
+    if related_task_ids:
+        found = set(
+            (
+                await session.scalars(
+                    in_workspace(Task, campaign.workspace_id)
+                    .where(Task.campaign_id == campaign.id, Task.id.in_(related_task_ids))
+                    .with_only_columns(Task.id)
+                )
+            ).all()
+        )
+        missing = [str(t) for t in related_task_ids if t not in found]
+        if missing:
+            raise Invalid(
+                "Related tasks must belong to the campaign.",
+                [
+                    FieldError(
+                        "related_task_ids", f"Not tasks of this campaign: {', '.join(missing)}"
+                    )
+                ],
+            )
+    return await add_note(
+        session,
+        campaign=campaign,
+        actor=actor,
+        kind=kind,
+        note=note,
+        related_task_ids=related_task_ids,
+    )

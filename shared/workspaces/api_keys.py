@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.actor import Role
 from shared.errors import Conflict, FieldError, Invalid
 from shared.pagination import PageRequest, Results, paginate
 from shared.tenancy import get_in_workspace, in_workspace
 from shared.timeutil import utcnow
-from shared.workspaces.models import ApiKey, Member, Role
+from shared.workspaces.models import ApiKey, Member
 
 KEY_SCHEME = "cok"
 # Writing last_used_at on every request would turn each read into a write.

@@ -1,27 +1,11 @@
 import uuid
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared.actor import Role
 from shared.db import Base, Entity, WorkspaceScoped, str_enum
-
-
-class Role(StrEnum):
-    """What an API key may do; each role includes the ones before it."""
-
-    viewer = "viewer"
-    editor = "editor"
-    approver = "approver"
-    admin = "admin"
-
-    @property
-    def rank(self) -> int:
-        return list(Role).index(self)
-
-    def includes(self, other: "Role") -> bool:
-        return self.rank >= other.rank
 
 
 class Workspace(Base, Entity):

@@ -13,9 +13,9 @@ from pydantic import (
     StringConstraints,
 )
 
+from shared.actor import Role
 from shared.schemas import Instant, Name, RequestModel, ResponseModel, ShortText
 from shared.timeutil import is_timezone
-from shared.workspaces.models import Role
 
 
 def _timezone(value: str) -> str:

@@ -10,7 +10,6 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.errors import Conflict, FieldError, NotFound
-from shared.metrics import service as metrics
 from shared.pagination import PageRequest, Results, paginate
 from shared.tenancy import get_in_workspace, in_workspace
 from shared.versioning import apply_changes, check_version
@@ -37,7 +36,6 @@ async def create_workspace(
     )
     session.add(workspace)
     await session.flush()
-    await metrics.seed_standard(session, workspace_id=workspace.id)
     return workspace
 
 

@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from shared.actor import Role
 from shared.timeutil import utcnow
-from shared.workspaces.models import ApiKey, Role
+from shared.workspaces.models import ApiKey
 from tests.helpers import Tenant, add_member, assert_problem
 
 

@@ -11,9 +11,9 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from shared.actor import Role
 from shared.campaigns.lifecycle import TRANSITIONS
 from shared.campaigns.models import Campaign, CampaignStatus
-from shared.workspaces.models import Role
 from tests.helpers import Tenant, add_member, assert_problem, fields_of
 
 

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.actor import Role
 from shared.campaigns.models import Campaign, CampaignStatus
-from shared.workspaces.models import Role
 from tests.helpers import Tenant, add_member, assert_problem, fields_of
 
 S = CampaignStatus

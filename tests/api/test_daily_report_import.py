@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from shared.actor import Role
 from shared.errors import Invalid
 from shared.ingestion import apply, daily_report_import
 from shared.ingestion.models import IngestBatch
@@ -28,7 +29,6 @@ from shared.ingestion.report_csv import (
 )
 from shared.metrics.standard import STANDARD_METRICS
 from shared.timeutil import utcnow
-from shared.workspaces.models import Role
 from tests.helpers import Tenant, assert_problem, fields_of
 from tests.worker.test_ingestion import setup
 

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from shared.actor import Role
 from shared.db import unit_of_work
 from shared.events import kinds, stream
 from shared.events.positions import START
 from shared.events.service import EventFilters, record_event
 from shared.timeutil import utcnow
-from shared.workspaces.models import Role
 from tests.api import test_campaign_lifecycle as lifecycle
 from tests.api.test_campaign_lifecycle import Team, action, decide, sample_campaign
 from tests.helpers import Tenant, assert_problem, fields_of

@@ -5,9 +5,10 @@ import asyncio
 import pytest
 from sqlalchemy import func, select, text, update
 
+from shared.actor import Role
 from shared.idempotency.models import IdempotentResponse
 from shared.idempotency.service import _lock_id
-from shared.workspaces.models import Member, Role
+from shared.workspaces.models import Member
 from tests.helpers import Tenant, assert_problem, fields_of
 
 BODY = {"name": "Sun Li", "email": "sun.li@example.com"}

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from shared.actor import Role
 from shared.integrations import service, signing
 from shared.integrations.models import Integration
 from shared.timeutil import utcnow
-from shared.workspaces.models import Role
 from tests.helpers import Tenant, assert_problem
 
 BODY = b'{"points": [{"campaign": "CMP-2026-0001", "metric": "clicks", "value": 12}]}'

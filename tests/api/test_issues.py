@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from shared import jobs
+from shared.actor import Role
 from shared.alerts.models import Alert, AlertStatus
 from shared.db import unit_of_work
 from shared.events.models import Event
@@ -17,7 +18,6 @@ from shared.issues import service as issues
 from shared.issues.models import Issue
 from shared.rules.models import Condition, Rule, Severity
 from shared.timeutil import utcnow
-from shared.workspaces.models import Role
 from tests.helpers import (
     Tenant,
     add_member,

@@ -1,6 +1,6 @@
 """Members: the people owners and approvers are chosen from."""
 
-from shared.workspaces.models import Role
+from shared.actor import Role
 from tests.helpers import Tenant, add_member, assert_problem, fields_of
 
 

@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
+from shared.actor import Role
 from shared.metrics import formula
 from shared.metrics.standard import STANDARD_METRICS
-from shared.workspaces.models import Role
 from tests.helpers import Tenant, assert_problem, fields_of
 
 

@@ -9,10 +9,10 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from services.api.app import create_app
+from shared.actor import Role
 from shared.notifications import service
 from shared.notifications.models import NotificationEndpoint
 from shared.timeutil import utcnow
-from shared.workspaces.models import Role
 from tests.helpers import Tenant, assert_problem, fields_of
 from tests.worker.test_notifications import receiving
 

@@ -5,7 +5,7 @@ import time
 import httpx
 
 from services.api.app import create_app
-from shared.workspaces.models import Role
+from shared.actor import Role
 from tests.helpers import Tenant, assert_problem
 
 

@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.workspaces.models import Role
+from shared.actor import Role
 from tests.helpers import Tenant, add_member, assert_problem, fields_of
 
 

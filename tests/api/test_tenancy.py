@@ -1,6 +1,6 @@
 """A key of workspace A never sees or touches workspace B: B's ids answer 404."""
 
-from shared.workspaces.models import Role
+from shared.actor import Role
 from tests.helpers import Tenant, add_member, assert_problem
 
 

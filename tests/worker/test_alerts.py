@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
+from shared.actor import Role
 from shared.alerts import service as alerts
 from shared.alerts.models import Alert, AlertStatus, AlertTransition
 from shared.campaigns.models import (
@@ -28,7 +29,6 @@ from shared.db import unit_of_work
 from shared.events.models import Event
 from shared.tasks.models import Task, TaskLevel, TaskStatus
 from shared.timeutil import utcnow
-from shared.workspaces.models import Role
 from tests.helpers import Tenant, add_member, assert_problem
 from tests.worker.test_ingestion import setup
 

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from shared import jobs
+from shared.actor import Role
 from shared.campaigns.models import (
     Campaign,
     CampaignStatus,
@@ -24,11 +25,11 @@ from shared.campaigns.models import (
     TargetKind,
 )
 from shared.db import unit_of_work
+from shared.figures.models import MetricPoint
 from shared.ingestion import apply
-from shared.ingestion.models import IngestBatch, MetricPoint
+from shared.ingestion.models import IngestBatch
 from shared.integrations import signing
 from shared.timeutil import utcnow
-from shared.workspaces.models import Role
 from tests.helpers import Tenant, assert_problem
 
 pytestmark = pytest.mark.committed

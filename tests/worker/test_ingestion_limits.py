@@ -14,14 +14,15 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import jobs
+from shared.actor import Role
 from shared.campaigns.models import Direction, Goal, GoalType, TargetKind
 from shared.config import Settings
 from shared.db import unit_of_work
+from shared.figures.models import MetricDay
+from shared.figures.store import HOUR_TOO_LARGE
 from shared.ingestion import apply
-from shared.ingestion.figures import HOUR_TOO_LARGE
-from shared.ingestion.models import BatchStatus, IngestBatch, MetricDay
+from shared.ingestion.models import BatchStatus, IngestBatch
 from shared.timeutil import utcnow
-from shared.workspaces.models import Role
 from tests.helpers import Tenant, assert_problem
 from tests.worker.test_ingestion import figures, setup, signed
 

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
+from shared.actor import Role
 from shared.alerts.models import Alert
 from shared.db import unit_of_work
 from shared.events.service import record_event
@@ -26,7 +27,6 @@ from shared.notifications.models import (
 )
 from shared.rules.models import Severity
 from shared.timeutil import utcnow
-from shared.workspaces.models import Role
 from tests.helpers import Tenant, serving
 from tests.worker.test_alerts import campaign_with_owner, enter, listed, today
 

@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from shared.actor import Role
 from shared.db import unit_of_work
+from shared.figures.models import MetricDay
 from shared.ingestion import apply
-from shared.ingestion.models import BatchStatus, IngestBatch, MetricDay
+from shared.ingestion.models import BatchStatus, IngestBatch
 from shared.timeutil import utcnow
-from shared.workspaces.models import Role
 from tests.helpers import Tenant, assert_problem, wait_until_a_query_waits_on_a_lock
 from tests.worker.test_ingestion import setup
 

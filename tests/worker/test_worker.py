@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from services.worker.settings import CRON_JOBS, FUNCTIONS
 from shared import jobs
+from shared.actor import Role
 from shared.db import unit_of_work
 from shared.idempotency.models import IdempotentResponse
 from shared.telemetry import job_metrics
@@ -18,8 +19,6 @@ pytestmark = pytest.mark.committed
 
 
 async def store_responses(sessionmaker, tenant: Tenant, *, expired: int, fresh: int) -> None:
-    from shared.workspaces.models import Role  # noqa: PLC0415
-
     async with sessionmaker() as session, session.begin():
         for i in range(expired + fresh):
             session.add(

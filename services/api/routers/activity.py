@@ -75,7 +75,7 @@ async def add_log_entry(
     campaign = await campaigns.get_campaign(
         session, workspace_id=caller.workspace_id, campaign_id=campaign_id
     )
-    entry = await service.add_note(
+    entry = await tasks.write_log_entry(
         session,
         campaign=campaign,
         actor=caller,

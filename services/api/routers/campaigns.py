@@ -192,9 +192,11 @@ SIMPLE_ACTIONS = {
 
 def _add_simple_action(action: str, summary: str, description: str | None) -> None:
     async def perform(
-        campaign: ChangeableCampaign, session: DbSession, response: Response
+        campaign: ChangeableCampaign, session: DbSession, caller: Editor, response: Response
     ) -> CampaignOut:
-        await workflow.perform(session, campaign=campaign, action=action, now=utcnow())
+        await workflow.perform(
+            session, campaign=campaign, action=action, actor=caller, now=utcnow()
+        )
         return _out(campaign, response)
 
     router.add_api_route(
@@ -222,11 +224,14 @@ for _action, (_summary, _description) in SIMPLE_ACTIONS.items():
 async def cancel_campaign(
     campaign: ChangeableCampaign,
     session: DbSession,
+    caller: Editor,
     response: Response,
     body: CancelRequest | None = None,
 ) -> CampaignOut:
     reason = body.reason if body else None
-    await workflow.perform(session, campaign=campaign, action="cancel", now=utcnow(), reason=reason)
+    await workflow.perform(
+        session, campaign=campaign, action="cancel", actor=caller, now=utcnow(), reason=reason
+    )
     return _out(campaign, response)
 
 

@@ -1,4 +1,6 @@
-"""Importing the daily channel report from a spreadsheet (CSV), as figures."""
+"""People's own figures: entered by hand, or imported from the daily channel report saved
+as a spreadsheet (CSV). Both are stored as a batch and applied at once; the rules reading
+the figures look again once they are committed, as after a webhook's batch."""
 
 from typing import Annotated
 
@@ -8,13 +10,39 @@ from services.api.deps import DbSession, Editor, Idempotent
 from services.api.middleware import BodyRule
 from services.api.problems import HttpProblem, problem_responses
 from services.api.routers.campaigns import ChangeableCampaign
-from shared.ingestion import daily_report_import
+from shared.alerts import service as alerts
+from shared.ingestion import daily_report_import, service
 from shared.ingestion.import_schemas import DAILY_REPORT_CSV_EXAMPLE, DailyReportImportOut
 from shared.ingestion.report_csv import MAX_DATA_ROWS, MAX_IMPORT_BYTES
-from shared.ingestion.schemas import MAX_POINTS
+from shared.ingestion.schemas import MAX_POINTS, IngestBatchIn, IngestBatchOut
 from shared.timeutil import utcnow
 
 router = APIRouter(tags=["ingestion"])
+
+
+@router.post(
+    "/v1/campaigns/{campaign_id}/metric-points",
+    summary="Enter figures by hand (the same point format as ingestion, without campaign)",
+    description="Applied at once. Any point that cannot apply refuses the whole entry with a "
+    "422 naming each (`points.3`), unless `partial=true`: then the others apply and the "
+    "rejected ones are listed in the answer.",
+    status_code=status.HTTP_201_CREATED,
+    response_model=IngestBatchOut,
+    dependencies=[Idempotent],
+    responses=problem_responses(404, 409, 415, 422),
+)
+async def enter_metric_points(
+    body: IngestBatchIn,
+    campaign: ChangeableCampaign,
+    session: DbSession,
+    partial: Annotated[bool, Query(description="Apply the good points, report the bad")] = False,
+) -> IngestBatchOut:
+    entered = await service.enter_points(
+        session, campaign=campaign, points=body.points, partial=partial, now=utcnow()
+    )
+    alerts.watch_later(session, entered.touched)
+    return IngestBatchOut.model_validate(entered.batch)
+
 
 IMPORT_PATH = "/v1/campaigns/{campaign_id}/metric-points/import"
 # The request guards refuse any body but JSON; this route takes CSV, and only CSV.
@@ -86,7 +114,7 @@ async def import_daily_report(
             "Unsupported media type",
             "Send the report as text/csv (or application/csv), encoded as UTF-8.",
         )
-    return await daily_report_import.import_daily_report(
+    imported = await daily_report_import.import_daily_report(
         session,
         campaign=campaign,
         actor=caller,
@@ -94,3 +122,5 @@ async def import_daily_report(
         partial=partial,
         now=utcnow(),
     )
+    alerts.watch_later(session, imported.touched)
+    return imported.answer

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from services.api.deps import Admin, DbSession, Idempotent, IfMatch, Pagination, Viewer, set_etag
 from services.api.problems import problem_responses
+from shared.campaigns import plan
 from shared.metrics import service
 from shared.metrics.schemas import MetricCreate, MetricOut, MetricUpdate
 from shared.pagination import Page, page_of
@@ -99,4 +100,7 @@ async def update_metric(
 )
 async def delete_metric(key: KeyPath, session: DbSession, caller: Admin, if_match: IfMatch) -> None:
     metric = await service.get_metric(session, workspace_id=caller.workspace_id, key=key)
-    await service.delete_metric(session, metric=metric, expected_versions=if_match)
+    measured = await plan.goals_measure(session, workspace_id=caller.workspace_id, metric_key=key)
+    await service.delete_metric(
+        session, metric=metric, expected_versions=if_match, measured_by_goals=measured
+    )

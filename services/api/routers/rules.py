@@ -7,6 +7,8 @@ from fastapi import APIRouter, Query, Response, status
 
 from services.api.deps import DbSession, Editor, IfMatch, Pagination, Viewer, set_etag
 from services.api.problems import problem_responses
+from shared.alerts import preview
+from shared.escalations import service as escalations
 from shared.pagination import Page, page_of
 from shared.rules import service
 from shared.rules.evaluate import State
@@ -75,6 +77,9 @@ async def create_rule(
     rule = await service.create_rule(
         session, workspace_id=caller.workspace_id, data=body.model_dump()
     )
+    await escalations.check_policy_reference(
+        session, workspace_id=rule.workspace_id, policy_id=rule.escalation_policy_id
+    )
     response.headers["Location"] = f"/v1/rules/{rule.id}"
     set_etag(response, rule.version)
     return RuleOut.model_validate(rule)
@@ -138,6 +143,9 @@ async def update_rule(
     rule = await service.update_rule(
         session, rule=rule, changes=body.model_dump(), expected_versions=expected
     )
+    await escalations.check_policy_reference(
+        session, workspace_id=rule.workspace_id, policy_id=rule.escalation_policy_id
+    )
     set_etag(response, rule.version)
     return RuleOut.model_validate(rule)
 
@@ -170,7 +178,7 @@ async def preview_rule(
 ) -> PreviewOut:
     rule = await service.get_rule(session, workspace_id=caller.workspace_id, rule_id=rule_id)
     now = utcnow()
-    found = await service.preview(session, rule=rule, now=now)
+    found = await preview.preview_rule(session, rule=rule, now=now)
     return PreviewOut(
         rule_id=rule.id,
         evaluated_at=now,

@@ -10,7 +10,6 @@ from services.worker.runtime import WorkerRuntime, transactional
 from shared import jobs
 from shared.alerts import service as alerts
 from shared.campaigns.models import Campaign, CampaignStatus
-from shared.ingestion.apply import WATCH_JOB
 from shared.timeutil import utcnow
 
 
@@ -39,6 +38,9 @@ async def watch_active_campaigns(session: AsyncSession, runtime: WorkerRuntime) 
     ).all()
     for campaign_id in ids:
         jobs.enqueue(
-            session, WATCH_JOB, job_id=f"watch:{campaign_id}:{minute}", campaign_id=str(campaign_id)
+            session,
+            alerts.WATCH_JOB,
+            job_id=f"watch:{campaign_id}:{minute}",
+            campaign_id=str(campaign_id),
         )
     return len(ids)

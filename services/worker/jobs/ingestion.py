@@ -39,7 +39,7 @@ async def apply_ingest_batch(session: AsyncSession, runtime: WorkerRuntime, batc
     await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     now, batch = utcnow(), uuid.UUID(batch_id)
     try:
-        outcome = await apply.apply_batch(session, batch_id=batch, now=now, watch_later=False)
+        outcome = await apply.apply_batch(session, batch_id=batch, now=now)
     except Exception as exc:
         # This transaction holds the batch's row: end it before counting the try.
         with contextlib.suppress(Exception):
@@ -106,9 +106,7 @@ async def _watch(
             )
     except Exception:
         logger.exception("watching after a batch failed", campaign_id=str(campaign_id))
-        jobs.enqueue(
-            session, apply.WATCH_JOB, campaign_id=str(campaign_id), metrics=sorted(metrics)
-        )
+        alerts.watch_later(session, {campaign_id: metrics})
 
 
 @transactional

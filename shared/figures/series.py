@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.campaigns.models import Campaign
 from shared.errors import FieldError, Invalid
-from shared.ingestion.models import Channel, MetricDay, MetricPoint
+from shared.figures.models import Channel, MetricDay, MetricPoint
 from shared.metrics import formula as formulas
 from shared.metrics.models import Aggregation, Metric
 

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.campaigns import plan
 from shared.campaigns.models import Campaign, Direction, Goal, TargetKind
-from shared.ingestion.series import campaign_totals
+from shared.figures.series import campaign_totals
 from shared.metrics.models import Aggregation, Metric
 
 CENT = Decimal("0.01")

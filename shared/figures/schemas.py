@@ -1,0 +1,146 @@
+"""Channels, series, goal progress and the daily report, as the API shows them."""
+
+import uuid
+from datetime import date as date_type
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import ConfigDict, Field, StringConstraints
+
+from shared.schemas import Name, RequestModel, ResponseModel
+
+ChannelKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+
+
+class ChannelCreate(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"key": "social_feed", "name": "Social feed"}]}
+    )
+
+    key: ChannelKey
+    name: Name
+    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class ChannelOut(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "01a2010c-c015-761b-9bc5-6ac427b850de",
+                    "key": "social_feed",
+                    "name": "Social feed",
+                    "description": None,
+                    "created_at": "2024-04-18T08:00:00Z",
+                    "version": 1,
+                }
+            ]
+        }
+    )
+
+    id: uuid.UUID
+    key: str
+    name: str
+    description: str | None
+    created_at: datetime
+    version: int
+
+
+class CampaignChannelsIn(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"channel_keys": ["social_feed", "offline_store"]}]}
+    )
+
+    channel_keys: list[ChannelKey] = Field(max_length=50)
+
+
+class SeriesPointOut(ResponseModel):
+    period: datetime = Field(description="Start of the hour (UTC) or of the local day/week/month")
+    value: Decimal | None = Field(description="null when it cannot be computed (x / 0)")
+
+
+class SeriesOut(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "metric": "ctr",
+                    "granularity": "day",
+                    "total": [{"period": "2024-06-09T16:00:00Z", "value": "0.021"}],
+                    "channels": {
+                        "social_feed": [{"period": "2024-06-09T16:00:00Z", "value": "0.021"}]
+                    },
+                }
+            ]
+        }
+    )
+
+    metric: str
+    granularity: str
+    total: list[SeriesPointOut]
+    channels: dict[str, list[SeriesPointOut]]
+
+
+class GoalProgressOut(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "goal_id": "01a2010c-c015-761b-9bc5-6ac427b850dc",
+                    "metric_key": "new_users",
+                    "target_kind": "absolute",
+                    "target_value": "200000.0000",
+                    "baseline_value": None,
+                    "actual": "180000",
+                    "lift_percent": None,
+                    "achievement_rate": "90.00",
+                    "expected_to_date": "200000.00",
+                }
+            ]
+        }
+    )
+
+    goal_id: uuid.UUID
+    metric_key: str
+    target_kind: str
+    target_value: Decimal | None
+    baseline_value: Decimal | None
+    actual: Decimal | None
+    lift_percent: Decimal | None
+    achievement_rate: Decimal | None = Field(description="% of target; 100 = reached")
+    expected_to_date: Decimal | None = Field(description="Cumulative goals: target x days gone")
+
+
+class DailyReportRow(ResponseModel):
+    channel: str | None = Field(description="null for the campaign's total")
+    figures: dict[str, Decimal | None]
+
+
+class DailyReportOut(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "date": "2024-06-10",
+                    "metrics": ["impressions", "ctr", "conversion_rate", "new_users", "gmv"],
+                    "rows": [
+                        {
+                            "channel": "social_feed",
+                            "figures": {
+                                "impressions": "50000",
+                                "ctr": "0.021",
+                                "conversion_rate": "0.0352",
+                                "new_users": "175",
+                                "gmv": "35000",
+                            },
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    date: date_type
+    metrics: list[str]
+    rows: list[DailyReportRow]

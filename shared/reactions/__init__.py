@@ -1,0 +1,22 @@
+"""Who reacts to what: the one place to read what follows when a domain records an event.
+
+Domains record what happened (an event) and return; they import none of the domains that
+react. The subscribers below run in the transaction that records the event, so a reaction
+commits or rolls back with the change it follows. Installed once at start-up
+(`shared/startup.py`), in this order.
+"""
+
+from shared.events import kinds
+from shared.events.service import subscribe
+from shared.notifications.service import notify_event
+from shared.reactions import alerts
+
+
+def install() -> None:
+    # Every event reaches the notification endpoints subscribed to its kind (the outbox
+    # row commits with the change: nothing is owed for a change that never happened).
+    subscribe(notify_event)
+    # A firing alert starts its escalation, marks its task overdue and opens its issue;
+    # a resolved one stops the escalation and says so on the issue.
+    subscribe(alerts.on_fired, kinds=[kinds.ALERT_FIRED])
+    subscribe(alerts.on_resolved, kinds=[kinds.ALERT_RESOLVED])
