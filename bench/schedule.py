@@ -18,6 +18,7 @@ from datetime import date, timedelta
 import httpx
 from redis import Redis
 from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.servers import servers
 from shared.actor import Role
@@ -62,8 +63,6 @@ async def seed(database_url: str, nodes: list[cpm.Node], edges: list[cpm.Edge]) 
     engine = create_engine(database_url)
     try:
         async with engine.begin() as connection:
-            from sqlalchemy.ext.asyncio import AsyncSession  # noqa: PLC0415
-
             session = AsyncSession(bind=connection)
             workspace = await service.create_workspace(session, name="Bench")
             await metric_dictionary.seed_standard(session, workspace_id=workspace.id)

@@ -73,7 +73,7 @@ def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
 @app.command()
 def dev() -> None:
     """Run the whole stack (embedded servers when the URLs are unset) until Ctrl-C."""
-    from services.devstack import DevStack  # noqa: PLC0415
+    from services.devstack import DevStack  # noqa: PLC0415 - each command loads its own stack
 
     raise typer.Exit(DevStack(get_settings()).run())
 
@@ -81,7 +81,7 @@ def dev() -> None:
 @app.command()
 def api() -> None:
     """Run the API server (uvicorn) on API_HOST:API_PORT."""
-    import uvicorn  # noqa: PLC0415
+    import uvicorn  # noqa: PLC0415 - each command loads its own stack
 
     settings = get_settings()
     uvicorn.run(
@@ -98,9 +98,9 @@ def api() -> None:
 @app.command()
 def worker() -> None:
     """Run one arq worker; it waits out Redis outages."""
-    import uvloop  # noqa: PLC0415
+    import uvloop  # noqa: PLC0415 - each command loads its own stack
 
-    from services.worker import resilient  # noqa: PLC0415
+    from services.worker import resilient  # noqa: PLC0415 - each command loads its own stack
 
     asyncio.set_event_loop(uvloop.new_event_loop())  # as uvicorn runs the API; arq takes it
     resilient.run(get_settings())

@@ -14,6 +14,8 @@ from services.api.problems import HttpProblem
 from services.api.runtime import Runtime
 from shared.activity import tracking
 from shared.actor import Actor, Role
+from shared.campaigns import service as campaigns
+from shared.campaigns.models import Campaign
 from shared.errors import FieldError, Forbidden, Invalid
 from shared.idempotency import service as idempotency
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
@@ -127,6 +129,26 @@ Viewer = Annotated[Caller, require(Role.viewer)]
 Editor = Annotated[Caller, require(Role.editor)]
 Approver = Annotated[Caller, require(Role.approver)]
 Admin = Annotated[Caller, require(Role.admin)]
+
+
+# The campaign named in the path, in the caller's workspace (404 otherwise).
+async def campaign_to_read(campaign_id: uuid.UUID, session: DbSession, caller: Viewer) -> Campaign:
+    return await campaigns.get_campaign(
+        session, workspace_id=caller.workspace_id, campaign_id=campaign_id
+    )
+
+
+async def campaign_to_change(
+    campaign_id: uuid.UUID, session: DbSession, caller: Editor
+) -> Campaign:
+    """Locked until commit: writes to one campaign happen one after the other."""
+    return await campaigns.get_campaign(
+        session, workspace_id=caller.workspace_id, campaign_id=campaign_id, lock=True
+    )
+
+
+ReadableCampaign = Annotated[Campaign, Depends(campaign_to_read)]
+ChangeableCampaign = Annotated[Campaign, Depends(campaign_to_change)]
 
 
 async def page_request(

@@ -1,12 +1,10 @@
 """The metric dictionary: standard for every workspace, extended by admins, formulas checked."""
 
-from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from shared.actor import Role
-from shared.metrics import formula
 from shared.metrics.standard import STANDARD_METRICS
 from tests.helpers import Tenant, assert_problem, fields_of
 
@@ -143,16 +141,3 @@ async def test_goals_must_measure_a_metric_of_the_dictionary(client, tenant: Ten
         base, json={"goal_type": "other", "metric_key": "likes"}, headers=tenant.auth()
     )
     assert known.status_code == 201
-
-
-def test_derived_values_are_ratios_of_aggregates_and_null_on_zero():
-    ctr = formula.parse("clicks / impressions")
-    # Two channels: 100/1,000 and 50/10,000. The campaign's CTR is 150 / 11,000, not the
-    # average of 10% and 0.5%.
-    value = formula.evaluate(ctr, {"clicks": Decimal(150), "impressions": Decimal(11000)})
-    assert value == Decimal(150) / Decimal(11000)
-    assert formula.evaluate(ctr, {"clicks": Decimal(5), "impressions": Decimal(0)}) is None
-    assert formula.evaluate(ctr, {"clicks": Decimal(0), "impressions": Decimal(0)}) is None
-    assert formula.evaluate(ctr, {"clicks": Decimal(5)}) is None
-    mixed = formula.parse("(revenue - spend) / spend * 100")
-    assert formula.evaluate(mixed, {"revenue": Decimal(520), "spend": Decimal(100)}) == 420

@@ -207,3 +207,16 @@ def test_the_brief_definitions_are_the_standard_formulas():
         "aov": "gmv / orders",
     }
     assert BASE_KEYS | set(DERIVED) == STANDARD_KEYS
+
+
+def test_derived_values_are_ratios_of_aggregates_and_null_on_zero():
+    ctr = formula.parse("clicks / impressions")
+    # Two channels: 100/1,000 and 50/10,000. The campaign's CTR is 150 / 11,000, not the
+    # average of 10% and 0.5%.
+    value = formula.evaluate(ctr, {"clicks": Decimal(150), "impressions": Decimal(11000)})
+    assert value == Decimal(150) / Decimal(11000)
+    assert formula.evaluate(ctr, {"clicks": Decimal(5), "impressions": Decimal(0)}) is None
+    assert formula.evaluate(ctr, {"clicks": Decimal(0), "impressions": Decimal(0)}) is None
+    assert formula.evaluate(ctr, {"clicks": Decimal(5)}) is None
+    mixed = formula.parse("(revenue - spend) / spend * 100")
+    assert formula.evaluate(mixed, {"revenue": Decimal(520), "spend": Decimal(100)}) == 420

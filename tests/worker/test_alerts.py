@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
+from shared import jobs
 from shared.actor import Role
 from shared.alerts import service as alerts
 from shared.alerts.models import Alert, AlertStatus, AlertTransition
@@ -469,8 +470,6 @@ async def test_change_budget_burn_inhibition_and_inactive_campaigns(
     await session.commit()
     before_count = await session.scalar(select(func.count()).select_from(Alert))
     async with unit_of_work(runtime.sessionmaker, runtime.job_queue) as work:
-        from shared import jobs  # noqa: PLC0415
-
         jobs.enqueue(work, "watch_active_campaigns")
     worker = await run_worker()
     assert worker.jobs_failed == 0

@@ -283,8 +283,6 @@ async def test_alerts_of_a_campaign_firing_together_go_out_as_one_message(
                 for ch in ("social_feed", "offline_store")
             ],
         )
-        from shared.alerts import service as alerts  # noqa: PLC0415
-
         now = utcnow()
         async with unit_of_work(runtime.sessionmaker, runtime.job_queue) as work:
             fired = await alerts.watch_campaign(work, campaign_id=uuid.UUID(cid), now=now)
@@ -317,8 +315,6 @@ async def test_a_policy_repeats_and_a_silenced_alert_does_not_escalate(
             headers=tenant.auth(),
         )  # fmt: skip
         assert policy.status_code == 201, policy.text
-        from shared.alerts import service as alerts  # noqa: PLC0415
-
         now = utcnow()
         async with unit_of_work(runtime.sessionmaker, runtime.job_queue) as work:
             [alert] = await alerts.watch_campaign(work, campaign_id=cid, now=now)

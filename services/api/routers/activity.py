@@ -5,9 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from services.api.deps import DbSession, Editor, Idempotent, Pagination, Viewer
+from services.api.deps import DbSession, Editor, Idempotent, Pagination, ReadableCampaign, Viewer
 from services.api.problems import problem_responses
-from services.api.routers.campaigns import ReadableCampaign
 from shared.activity import service
 from shared.activity.models import EntryAction
 from shared.activity.schemas import ActivityEntryOut, LogEntryCreate

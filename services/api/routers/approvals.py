@@ -4,9 +4,8 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from services.api.deps import Admin, Approver, DbSession, Viewer, set_etag
+from services.api.deps import Admin, Approver, DbSession, ReadableCampaign, Viewer, set_etag
 from services.api.problems import problem_responses
-from services.api.routers.campaigns import ReadableCampaign
 from shared.approvals import chain, rounds
 from shared.approvals.schemas import (
     ApprovalChainIn,

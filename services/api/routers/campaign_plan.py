@@ -11,9 +11,16 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 
-from services.api.deps import DbSession, Idempotent, IfMatch, Pagination, set_etag
+from services.api.deps import (
+    ChangeableCampaign,
+    DbSession,
+    Idempotent,
+    IfMatch,
+    Pagination,
+    ReadableCampaign,
+    set_etag,
+)
 from services.api.problems import problem_responses
-from services.api.routers.campaigns import ChangeableCampaign, ReadableCampaign
 from shared.campaigns import plan
 from shared.campaigns import plan_schemas as schemas
 from shared.pagination import Page, page_of

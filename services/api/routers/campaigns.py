@@ -3,9 +3,19 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from services.api.deps import DbSession, Editor, Idempotent, IfMatch, Pagination, Viewer, set_etag
+from services.api.deps import (
+    ChangeableCampaign,
+    DbSession,
+    Editor,
+    Idempotent,
+    IfMatch,
+    Pagination,
+    ReadableCampaign,
+    Viewer,
+    set_etag,
+)
 from services.api.problems import problem_responses
 from shared.campaigns import budget, readiness, service, workflow
 from shared.campaigns.models import Campaign, CampaignKind, CampaignStatus
@@ -25,25 +35,6 @@ router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"])
 
 CampaignSort = Literal["created_at", "-created_at", "start_date", "-start_date", "name", "-name"]
 ACTION_PROBLEMS = problem_responses(404, 409, 422)
-
-
-async def campaign_to_read(campaign_id: uuid.UUID, session: DbSession, caller: Viewer) -> Campaign:
-    return await service.get_campaign(
-        session, workspace_id=caller.workspace_id, campaign_id=campaign_id
-    )
-
-
-async def campaign_to_change(
-    campaign_id: uuid.UUID, session: DbSession, caller: Editor
-) -> Campaign:
-    """Locked until commit: writes to one campaign happen one after the other."""
-    return await service.get_campaign(
-        session, workspace_id=caller.workspace_id, campaign_id=campaign_id, lock=True
-    )
-
-
-ReadableCampaign = Annotated[Campaign, Depends(campaign_to_read)]
-ChangeableCampaign = Annotated[Campaign, Depends(campaign_to_change)]
 
 
 def _out(campaign: Campaign, response: Response) -> CampaignOut:

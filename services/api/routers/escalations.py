@@ -3,19 +3,14 @@
 import uuid
 
 from fastapi import APIRouter, Response, status
-from sqlalchemy import select
 
 from services.api.deps import Admin, DbSession, IfMatch, Pagination, Viewer, set_etag
 from services.api.problems import problem_responses
 from shared.alerts import service as alerts
-from shared.escalations import service
-from shared.escalations.levels import Upcoming
-from shared.escalations.models import EscalationPolicy, EscalationStep
+from shared.escalations import policies, timeline
 from shared.escalations.schemas import PolicyCreate, PolicyOut, PolicyUpdate, StepOut
 from shared.issues import service as issues
-from shared.notifications.models import Delivery
-from shared.pagination import Page, SortKey, page_of, paginate
-from shared.tenancy import in_workspace
+from shared.pagination import Page, page_of
 from shared.versioning import check_version
 
 router = APIRouter(tags=["escalations"])
@@ -38,13 +33,7 @@ LEVELS_GUIDE = (
     responses=problem_responses(400, 422),
 )
 async def list_policies(session: DbSession, caller: Viewer, page: Pagination) -> Page[PolicyOut]:
-    results = await paginate(
-        session,
-        in_workspace(EscalationPolicy, caller.workspace_id),
-        EscalationPolicy,
-        page,
-        SortKey("name", EscalationPolicy.name, "str"),
-    )
+    results = await policies.list_policies(session, workspace_id=caller.workspace_id, page=page)
     return page_of(results, PolicyOut)
 
 
@@ -59,7 +48,7 @@ async def list_policies(session: DbSession, caller: Viewer, page: Pagination) ->
 async def create_policy(
     body: PolicyCreate, session: DbSession, caller: Admin, response: Response
 ) -> PolicyOut:
-    policy = await service.save_policy(
+    policy = await policies.save_policy(
         session, workspace_id=caller.workspace_id, data=body.model_dump()
     )
     response.headers["Location"] = f"/v1/escalation-policies/{policy.id}"
@@ -77,7 +66,7 @@ async def create_policy(
     responses=problem_responses(),
 )
 async def install_default(session: DbSession, caller: Admin) -> PolicyOut:
-    policy = await service.install_default(session, workspace_id=caller.workspace_id)
+    policy = await policies.install_default(session, workspace_id=caller.workspace_id)
     return PolicyOut.model_validate(policy)
 
 
@@ -90,7 +79,7 @@ async def install_default(session: DbSession, caller: Admin) -> PolicyOut:
 async def get_policy(
     policy_id: uuid.UUID, session: DbSession, caller: Viewer, response: Response
 ) -> PolicyOut:
-    policy = await service.get_policy(
+    policy = await policies.get_policy(
         session, workspace_id=caller.workspace_id, policy_id=policy_id
     )
     set_etag(response, policy.version)
@@ -112,59 +101,15 @@ async def update_policy(
     expected: IfMatch,
     response: Response,
 ) -> PolicyOut:
-    policy = await service.get_policy(
+    policy = await policies.get_policy(
         session, workspace_id=caller.workspace_id, policy_id=policy_id
     )
     check_version(policy, expected)
-    policy = await service.save_policy(
+    policy = await policies.save_policy(
         session, workspace_id=caller.workspace_id, data=body.model_dump(), policy=policy
     )
     set_etag(response, policy.version)
     return PolicyOut.model_validate(policy)
-
-
-async def _timeline(session: DbSession, alert_id: uuid.UUID | None) -> list[StepOut]:
-    if alert_id is None:
-        return []
-    steps = await service.timeline(session, alert_id=alert_id)
-    ids = [s.delivery_id for s in steps if s.delivery_id]
-    deliveries = {
-        d.id: d for d in await session.scalars(select(Delivery).where(Delivery.id.in_(ids)))
-    }
-
-    def out(step: EscalationStep) -> StepOut:
-        delivery = deliveries.get(step.delivery_id) if step.delivery_id else None
-        return StepOut(
-            level=step.level + 1,
-            round=step.round + 1,
-            at=step.at,
-            action=step.action,
-            target=step.target,
-            endpoint_id=step.endpoint_id,
-            delivery_id=step.delivery_id,
-            delivery_status=delivery.status.value if delivery else None,
-            last_status_code=delivery.last_status_code if delivery else None,
-            note=step.note,
-            upcoming=False,
-        )
-
-    def waiting(level: Upcoming) -> StepOut:
-        return StepOut(
-            level=level.level + 1,
-            round=level.round + 1,
-            at=level.due_at,
-            action="waiting",
-            target=level.targets,
-            endpoint_id=None,
-            delivery_id=None,
-            delivery_status=None,
-            last_status_code=None,
-            note=level.note,
-            upcoming=True,
-        )
-
-    ahead = await service.upcoming(session, alert_id=alert_id)
-    return [out(s) for s in steps] + [waiting(level) for level in ahead]
 
 
 @router.get(
@@ -178,7 +123,7 @@ async def alert_escalation(
     alert_id: uuid.UUID, session: DbSession, caller: Viewer
 ) -> list[StepOut]:
     alert = await alerts.get_alert(session, workspace_id=caller.workspace_id, alert_id=alert_id)
-    return await _timeline(session, alert.id)
+    return await timeline.steps(session, alert_id=alert.id)
 
 
 @router.get(
@@ -191,4 +136,4 @@ async def issue_escalation(
     issue_id: uuid.UUID, session: DbSession, caller: Viewer
 ) -> list[StepOut]:
     issue = await issues.get_issue(session, workspace_id=caller.workspace_id, issue_id=issue_id)
-    return await _timeline(session, issue.alert_id)
+    return await timeline.steps(session, alert_id=issue.alert_id)

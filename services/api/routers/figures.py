@@ -4,9 +4,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.api.deps import DbSession, Editor, Pagination, Viewer
+from services.api.deps import (
+    ChangeableCampaign,
+    DbSession,
+    Editor,
+    Pagination,
+    ReadableCampaign,
+    Viewer,
+)
 from services.api.problems import problem_responses
-from services.api.routers.campaigns import ChangeableCampaign, ReadableCampaign
 from shared.figures import channels, daily_report, progress, series
 from shared.figures.schemas import (
     CampaignChannelsIn,

@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 
-from services.api.deps import DbSession, Editor, Idempotent
+from services.api.deps import ChangeableCampaign, DbSession, Editor, Idempotent
 from services.api.middleware import BodyRule
 from services.api.problems import HttpProblem, problem_responses
-from services.api.routers.campaigns import ChangeableCampaign
 from shared.alerts import service as alerts
 from shared.ingestion import daily_report_import, service
 from shared.ingestion.import_schemas import DAILY_REPORT_CSV_EXAMPLE, DailyReportImportOut

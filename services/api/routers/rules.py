@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 from services.api.deps import DbSession, Editor, IfMatch, Pagination, Viewer, set_etag
 from services.api.problems import problem_responses
 from shared.alerts import preview
-from shared.escalations import service as escalations
+from shared.escalations import policies
 from shared.pagination import Page, page_of
 from shared.rules import service
 from shared.rules.evaluate import State
@@ -77,7 +77,7 @@ async def create_rule(
     rule = await service.create_rule(
         session, workspace_id=caller.workspace_id, data=body.model_dump()
     )
-    await escalations.check_policy_reference(
+    await policies.check_policy_reference(
         session, workspace_id=rule.workspace_id, policy_id=rule.escalation_policy_id
     )
     response.headers["Location"] = f"/v1/rules/{rule.id}"
@@ -143,7 +143,7 @@ async def update_rule(
     rule = await service.update_rule(
         session, rule=rule, changes=body.model_dump(), expected_versions=expected
     )
-    await escalations.check_policy_reference(
+    await policies.check_policy_reference(
         session, workspace_id=rule.workspace_id, policy_id=rule.escalation_policy_id
     )
     set_etag(response, rule.version)

@@ -1,57 +1,39 @@
 """The work breakdown of a campaign, its schedule (critical path) and each task's timeline."""
 
-import contextlib
-import hashlib
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.deps import (
     AppRuntime,
     Caller,
+    ChangeableCampaign,
     DbSession,
     Editor,
     Idempotent,
     IfMatch,
     Pagination,
+    ReadableCampaign,
     Viewer,
     set_etag,
 )
 from services.api.problems import problem_responses
-from services.api.routers.campaigns import ChangeableCampaign, ReadableCampaign
 from shared.campaigns import service as campaigns
 from shared.campaigns.models import Campaign, Level
-from shared.errors import FieldError, Invalid
-from shared.pagination import Page, SortKey, paginate_loaded
-from shared.tasks import service, views
+from shared.pagination import Page
+from shared.tasks import reads, service
 from shared.tasks.models import Task, TaskLevel, TaskStatus
-from shared.tasks.schedule import CycleError
 from shared.tasks.schemas import ScheduleOut, TaskBulkCreate, TaskCreate, TaskOut, TaskUpdate
 from shared.timeutil import utcnow
 
 router = APIRouter(tags=["tasks"])
-CREATED_ORDER = SortKey("created_at", Task.created_at, "datetime")
-
-
-async def _views(
-    session: AsyncSession, campaign: Campaign
-) -> tuple[service.Graph, Any, dict[uuid.UUID, views.Derived]]:
-    graph = await service.load_schedule_graph(session, campaign)
-    try:
-        plan = views.build_schedule(campaign, graph)
-    except CycleError as exc:  # only reachable if the database was edited by hand
-        raise Invalid(
-            "The dependencies form a cycle.", [FieldError("predecessors", str(exc))]
-        ) from exc
-    return graph, plan, views.derive(campaign, graph, plan, utcnow())
 
 
 async def _task_out(session: AsyncSession, campaign: Campaign, task: Task) -> TaskOut:
-    graph, _, derived = await _views(session, campaign)
-    return TaskOut.model_validate(views.task_view(task, graph, derived[task.id]))
+    [view] = await reads.task_views(session, campaign, [task], utcnow())
+    return TaskOut.model_validate(view)
 
 
 async def _task_and_campaign(
@@ -83,29 +65,12 @@ async def list_tasks(
     parent_id: uuid.UUID | None = None,
     goal_id: uuid.UUID | None = None,
 ) -> Page[TaskOut]:
-    graph, _, derived = await _views(session, campaign)
-    selected = [
-        t
-        for t in graph.tasks.values()
-        if (not status_ or t.status in status_)
-        and (owner_id is None or t.owner_id == owner_id)
-        and (priority is None or t.priority == priority)
-        and (level is None or t.level == level)
-        and (overdue is None or derived[t.id].overdue == overdue)
-        and (critical is None or derived[t.id].on_critical_path == critical)
-        and (parent_id is None or t.parent_id == parent_id)
-        and (goal_id is None or t.goal_id == goal_id)
-    ]
-    results = paginate_loaded(selected, page, CREATED_ORDER)
-    index = graph.predecessor_index()
-    full = await service.get_tasks(
-        session, workspace_id=campaign.workspace_id, task_ids=[t.id for t in results.items]
+    filters = reads.TaskFilters(
+        status_, owner_id, priority, level, overdue, critical, parent_id, goal_id
     )
+    results = await reads.list_tasks(session, campaign, filters=filters, page=page, now=utcnow())
     return Page[TaskOut](
-        items=[
-            TaskOut.model_validate(views.task_view(full[t.id], graph, derived[t.id], index))
-            for t in results.items
-        ],
+        items=[TaskOut.model_validate(view) for view in results.items],
         next_cursor=results.next_cursor,
     )
 
@@ -145,10 +110,9 @@ async def bulk_create_tasks(
     created = await service.bulk_create(
         session, campaign=campaign, items=[item.model_dump() for item in body.tasks]
     )
-    graph, _, derived = await _views(session, campaign)
-    index = graph.predecessor_index()
     return [
-        TaskOut.model_validate(views.task_view(t, graph, derived[t.id], index)) for t in created
+        TaskOut.model_validate(view)
+        for view in await reads.task_views(session, campaign, created, utcnow())
     ]
 
 
@@ -207,9 +171,6 @@ async def delete_task(
     await service.delete_task(session, campaign=campaign, task=task, expected_versions=if_match)
 
 
-SCHEDULE_CACHE_SECONDS = 3600
-
-
 @router.get(
     "/v1/campaigns/{campaign_id}/schedule",
     summary="Earliest/latest dates, floats, the critical path and conflicts, as Gantt rows",
@@ -219,30 +180,11 @@ SCHEDULE_CACHE_SECONDS = 3600
 async def get_schedule(
     campaign: ReadableCampaign, session: DbSession, runtime: AppRuntime
 ) -> Response:
-    # Thousands of rows cost a few hundred ms to compute; they only change with the plan,
-    # so the finished JSON is kept in Redis under a fingerprint of everything it shows.
-    fingerprint = await service.schedule_fingerprint(
-        session, campaign, campaign.local_date(utcnow())
+    body = await reads.schedule_json(
+        session,
+        campaign,
+        cache=runtime.redis,
+        prefix=runtime.settings.redis_prefix,
+        now=utcnow(),
     )
-    key = (
-        f"{runtime.settings.redis_prefix}:schedule:"
-        + hashlib.sha256(fingerprint.encode()).hexdigest()
-    )
-    try:
-        cached = await runtime.redis.get(key)
-    except Exception:
-        cached = None  # the cache is an optimisation: compute without it
-    if cached is None:
-        graph, plan, derived = await _views(session, campaign)
-        cached = orjson.dumps(
-            {
-                "finish": plan.finish,
-                "critical_path": graph.codes(plan.critical_path),
-                "rows": views.gantt_rows(graph, plan, derived),
-                "conflicts": [c._asdict() for c in plan.conflicts],
-            },
-            default=str,
-        )
-        with contextlib.suppress(Exception):
-            await runtime.redis.set(key, cached, ex=SCHEDULE_CACHE_SECONDS)
-    return Response(cached, media_type="application/json")
+    return Response(body, media_type="application/json")

@@ -4,11 +4,12 @@ import asyncio
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from shared import migrate
+from shared.metrics.standard import STANDARD_METRICS
 from shared.models import Base
 
 
@@ -51,10 +52,6 @@ def test_one_head_and_date_named_files():
 
 
 async def test_workspaces_made_before_the_dictionary_get_the_standard_one(empty_database_url):
-    from sqlalchemy import text  # noqa: PLC0415
-
-    from shared.metrics.standard import STANDARD_METRICS  # noqa: PLC0415
-
     url = empty_database_url
     await asyncio.to_thread(migrate.upgrade, url, "b5e88a8ed6c1")  # before the dictionary
     engine = create_async_engine(url, poolclass=NullPool)

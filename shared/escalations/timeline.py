@@ -1,0 +1,58 @@
+"""An alert's escalation timeline: what happened, with what each receiver answered, then
+the levels still to come."""
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.escalations import service
+from shared.escalations.levels import Upcoming
+from shared.escalations.models import EscalationStep
+from shared.escalations.schemas import StepOut
+from shared.notifications.models import Delivery
+
+
+async def steps(session: AsyncSession, *, alert_id: uuid.UUID | None) -> list[StepOut]:
+    """Empty for no alert (an issue opened by hand)."""
+    if alert_id is None:
+        return []
+    done = await service.timeline(session, alert_id=alert_id)
+    ids = [s.delivery_id for s in done if s.delivery_id]
+    deliveries = {
+        d.id: d for d in await session.scalars(select(Delivery).where(Delivery.id.in_(ids)))
+    }
+
+    def happened(step: EscalationStep) -> StepOut:
+        delivery = deliveries.get(step.delivery_id) if step.delivery_id else None
+        return StepOut(
+            level=step.level + 1,
+            round=step.round + 1,
+            at=step.at,
+            action=step.action,
+            target=step.target,
+            endpoint_id=step.endpoint_id,
+            delivery_id=step.delivery_id,
+            delivery_status=delivery.status.value if delivery else None,
+            last_status_code=delivery.last_status_code if delivery else None,
+            note=step.note,
+            upcoming=False,
+        )
+
+    def waiting(level: Upcoming) -> StepOut:
+        return StepOut(
+            level=level.level + 1,
+            round=level.round + 1,
+            at=level.due_at,
+            action="waiting",
+            target=level.targets,
+            endpoint_id=None,
+            delivery_id=None,
+            delivery_status=None,
+            last_status_code=None,
+            note=level.note,
+            upcoming=True,
+        )
+
+    ahead = await service.upcoming(session, alert_id=alert_id)
+    return [happened(s) for s in done] + [waiting(level) for level in ahead]
