@@ -20,11 +20,8 @@ from shared.ingestion.report_csv import (
     read_header,
     resolve_channel,
 )
-from shared.metrics.standard import STANDARD_METRICS
+from tests.ingestion.test_report_csv import METRICS
 
-METRICS = {
-    m["key"]: MetricSpec(m["key"], m["name"], m["unit"], m.get("formula")) for m in STANDARD_METRICS
-}
 CHANNELS = {"social_feed": "Social feed", "offline_store": "Offline store", "tv": "Television"}
 HEADER = "date,channel,impressions,CTR,conversion,new users,sales,note"
 
