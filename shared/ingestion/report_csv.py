@@ -25,9 +25,30 @@ MAX_DATA_ROWS = 5_000
 MAX_NOTE_CHARS = 10_000  # as a log entry written by hand
 
 DATE, CHANNEL, NOTE = "date", "channel", "note"
-# The brief's own column names for metrics of the standard dictionary ("new users" and
-# "CTR" need none: they match a name and a key).
-HEADER_ALIASES = {"sales": "gmv", "conversion": "conversion_rate"}
+# The manuals' Table 3 in Chinese: 日期, 渠道, 备注 and the figures beside them.
+FIELD_ALIASES = {"日期": DATE, "渠道": CHANNEL, "备注": NOTE}
+# The brief's own column names for metrics of the standard dictionary, in English ("new
+# users" and "CTR" need none: they match a name and a key) and in Chinese.
+HEADER_ALIASES = {
+    "sales": "gmv",
+    "conversion": "conversion_rate",
+    "曝光量": "impressions",
+    "点击量": "clicks",
+    "点击率": "ctr",
+    "转化量": "conversions",
+    "转化率": "conversion_rate",
+    "订单量": "orders",
+    "新增用户": "new_users",
+    "销售额": "gmv",
+    "收入": "revenue",
+    "花费": "spend",
+    "负面评论": "negative_comments",
+    "搜索量": "search_volume",
+    "访客量": "visitors",
+    "投入产出比": "roi",
+    "获客成本": "cpa",
+    "客单价": "aov",
+}
 DELIMITERS = (",", ";", "\t")
 NO_FIGURE = {"", "-", "\u2013", "\u2014"}  # Excel users write dashes, plain or typographic
 FRACTION_UNITS = {"ratio", "percent"}
@@ -207,6 +228,7 @@ class Layout:
 def header_field(header: str, metrics: Mapping[str, MetricSpec]) -> str | None:
     """What a header names: date, channel, note or a metric key; None when unknown."""
     name = normalise(header)
+    name = FIELD_ALIASES.get(name, name)
     if name in (DATE, CHANNEL, NOTE):
         return name
     if name in metrics:
@@ -236,8 +258,8 @@ def read_header(cells: list[str], line: int, metrics: Mapping[str, MetricSpec]) 
             problems.append(
                 FieldError(
                     f"rows.{line}.{header}",
-                    f"unknown column '{header}': use date, channel, note or a metric of the "
-                    f"dictionary ({known})",
+                    f"unknown column '{header}': use date (日期), channel (渠道), note (备注) "
+                    f"or a metric of the dictionary ({known})",
                     code="unknown_column",
                 )
             )

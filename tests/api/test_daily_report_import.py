@@ -142,6 +142,22 @@ async def test_the_brief_report_imports_and_reads_back_the_same_figures(
 
 
 @pytest.mark.committed
+async def test_the_brief_report_with_its_chinese_headers_imports_the_same_figures(
+    client, tenant: Tenant, session
+):
+    cid = (await setup(client, tenant, session))["campaign"]["id"]
+    day = campaign_day(1)
+    chinese = brief_csv(day).replace(HEADER, "日期,渠道,曝光量,点击率,转化率,新增用户,销售额,备注")
+    imported = await post_csv(client, tenant, cid, chinese)
+    assert imported.status_code == 201, imported.text
+    assert imported.json()["rows_imported"] == 2
+    assert imported.json()["warnings"][0]["column"] == "转化率"
+    figures = await daily_figures(client, tenant, cid, day)
+    assert figures["social_feed"]["ctr"] == Decimal("0.021")
+    assert figures["social_feed"]["gmv"] == Decimal(35000)
+    assert figures["offline_store"]["new_users"] == Decimal(160)
+
+
 async def test_one_bad_row_refuses_the_file_unless_partial(client, tenant: Tenant, session):
     cid = (await setup(client, tenant, session))["campaign"]["id"]
     day = campaign_day(2)
