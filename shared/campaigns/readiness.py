@@ -1,7 +1,7 @@
 """What still stands between a draft and its submission for approval."""
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from itertools import combinations
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,7 +67,8 @@ async def assess(session: AsyncSession, campaign: Campaign) -> Readiness:
     elif contingency == 0:
         block(Finding("no_contingency", "The budget has no contingency reserve."))
     elif contingency / total < CONTINGENCY_MINIMUM:
-        share = (contingency / total * 100).quantize(Decimal("0.01"))
+        # Rounded down: a share under 10% must not read "10.00%".
+        share = (contingency / total * 100).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
         warn(
             Finding(
                 "contingency_below_10_percent",

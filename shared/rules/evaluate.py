@@ -373,10 +373,13 @@ async def _budget_burn(
         return [Finding(TOTAL, "insufficient", message="the campaign has no dates")]
     days = (campaign.end_date - campaign.start_date).days + 1
     today = campaign.local_date(context.now)
-    elapsed = Decimal(min(max((today - campaign.start_date).days + 1, 0), days)) / days
+    gone = min(max((today - campaign.start_date).days + 1, 0), days)
+    elapsed = Decimal(gone) / days
     spent_share = spent / planned
     limit = elapsed * (1 + share)
-    breached = spent_share > limit
+    # Compared without division: spending exactly at the leeway (10/30 of the days
+    # x 110%) is not "more than" it, however 10/30 would round.
+    breached = spent * days * HUNDRED > planned * gone * (HUNDRED + params.percent)
     message = (
         f"{(spent_share * HUNDRED).quantize(Decimal('0.1'))}% of {scope} spent after "
         f"{(elapsed * HUNDRED).quantize(Decimal('0.1'))}% of the days"

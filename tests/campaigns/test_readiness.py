@@ -316,11 +316,6 @@ async def test_a_contingency_under_ten_percent_of_the_total_is_a_warning(
     assert [(f.code, f.message) for f in result.warnings] == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the share is rounded to 2 decimals: 9.9991% reads '10.00%', "
-    "which the norm 10-15% does not explain; the figure shown should be under 10",
-)
 async def test_the_contingency_share_shown_in_the_warning_is_under_ten_percent(monkeypatch):
     # 49,995 in reserve of 499,995: 9.9991%, short of 10% by 5 (so a warning).
     items = [*brief_goals(), *budget(**BRIEF_BUDGET | {"contingency": 49_995})]

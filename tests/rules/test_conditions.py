@@ -428,14 +428,7 @@ async def test_the_contingency_is_eaten_once_spending_reaches_its_plan(spent, st
         (20, "120000", "clear"),
         (20, "120000.01", "breached"),
         # 10% leeway: up to 36.67%, 110,000 of 300,000.
-        pytest.param(
-            10, "110000", "clear",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="elapsed share 10/30 is rounded to 28 digits before x 1.1, so the "
-                "limit lands just under 110,000/300,000 and spending exactly at it fires",
-            ),
-        ),
+        (10, "110000", "clear"),  # exactly at it (10/30 x 1.1 rounds, the check must not)
         (10, "110000.01", "breached"),
         (10, "100000", "clear"),  # right on pace
     ],
