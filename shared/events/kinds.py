@@ -13,6 +13,17 @@ CAMPAIGN_SUBMITTED = "campaign.submitted"
 CAMPAIGN_APPROVED = "campaign.approved"
 CAMPAIGN_REJECTED = "campaign.rejected"
 CAMPAIGN_ACTIVATED = "campaign.activated"
+ISSUE_RESOLUTION_OVERDUE = "issue.resolution_overdue"
+TASK_ASSIGNED = "task.assigned"
+TASK_DUE_SOON = "task.due_soon"
+TASK_SUBMITTED_FOR_REVIEW = "task.submitted_for_review"
+TASK_RETURNED = "task.returned"
+CHANGE_REQUEST_SUBMITTED = "change_request.submitted"
+CHANGE_REQUEST_APPROVED = "change_request.approved"
+CHANGE_REQUEST_REJECTED = "change_request.rejected"
+CHANGE_REQUEST_APPLIED = "change_request.applied"
+REPORT_DAILY = "report.daily"
+REPORT_WEEKLY = "report.weekly"
 
 # The feed's `kind` filter accepts these: add every new kind here.
 ALL_KINDS = (
@@ -26,6 +37,17 @@ ALL_KINDS = (
     CAMPAIGN_APPROVED,
     CAMPAIGN_REJECTED,
     CAMPAIGN_ACTIVATED,
+    ISSUE_RESOLUTION_OVERDUE,
+    TASK_ASSIGNED,
+    TASK_DUE_SOON,
+    TASK_SUBMITTED_FOR_REVIEW,
+    TASK_RETURNED,
+    CHANGE_REQUEST_SUBMITTED,
+    CHANGE_REQUEST_APPROVED,
+    CHANGE_REQUEST_REJECTED,
+    CHANGE_REQUEST_APPLIED,
+    REPORT_DAILY,
+    REPORT_WEEKLY,
 )
 
 
@@ -34,3 +56,5 @@ class SubjectType(StrEnum):
     issue = "issue"
     task = "task"
     campaign = "campaign"
+    change_request = "change_request"
+    report = "report"
