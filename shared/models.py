@@ -4,6 +4,7 @@ from shared.activity import models as activity_models
 from shared.alerts import models as alert_models
 from shared.approvals import models as approval_models
 from shared.campaigns import models as campaign_models
+from shared.change_requests import models as change_request_models
 from shared.db import Base
 from shared.escalations import models as escalation_models
 from shared.events import models as event_models
@@ -14,6 +15,8 @@ from shared.integrations import models as integration_models
 from shared.issues import models as issue_models
 from shared.metrics import models as metric_models
 from shared.notifications import models as notification_models
+from shared.reports import models as report_models
+from shared.reviews import models as review_models
 from shared.rules import models as rule_models
 from shared.tasks import models as task_models
 from shared.workspaces import models as workspace_models
@@ -24,6 +27,7 @@ __all__ = [
     "alert_models",
     "approval_models",
     "campaign_models",
+    "change_request_models",
     "escalation_models",
     "event_models",
     "figure_models",
@@ -33,6 +37,8 @@ __all__ = [
     "issue_models",
     "metric_models",
     "notification_models",
+    "report_models",
+    "review_models",
     "rule_models",
     "task_models",
     "workspace_models",

@@ -10,7 +10,16 @@ from typing import Any
 from arq import cron
 from arq.connections import RedisSettings
 
-from services.worker.jobs import alerts, escalations, housekeeping, ingestion, issues, notifications
+from services.worker.jobs import (
+    alerts,
+    escalations,
+    housekeeping,
+    ingestion,
+    issues,
+    notifications,
+    reports,
+    tasks,
+)
 from services.worker.runtime import on_shutdown, startup
 from shared import jobs
 from shared.config import Settings, get_settings
@@ -23,8 +32,12 @@ FUNCTIONS = [
     alerts.watch_campaign,
     alerts.watch_active_campaigns,
     issues.check_issue_response_sla,
+    issues.check_issue_resolution_sla,
     notifications.send_due_deliveries,
     escalations.process_escalations,
+    tasks.warn_tasks_due_soon,
+    reports.send_due_reports,
+    reports.send_report,
 ]
 
 CRON_JOBS = [
@@ -33,6 +46,7 @@ CRON_JOBS = [
     cron(ingestion.requeue_stuck_batches, second={30}, run_at_startup=False),
     cron(alerts.watch_active_campaigns, second={0}, run_at_startup=False),
     cron(issues.check_issue_response_sla, second={15}, run_at_startup=False),
+    cron(issues.check_issue_resolution_sla, second={45}, run_at_startup=False),
     # The outbox's safety net: deliveries whose job was lost, retries coming due, and
     # those a killed worker had claimed. Each commit that owes one also enqueues a run.
     cron(
@@ -41,6 +55,10 @@ CRON_JOBS = [
         run_at_startup=False,
     ),
     cron(escalations.process_escalations, second={2, 12, 22, 32, 42, 52}, run_at_startup=False),
+    # Due-soon warnings go out from 09:00 campaign time: every 5 minutes is soon enough.
+    cron(tasks.warn_tasks_due_soon, minute=set(range(0, 60, 5)), second={40}, run_at_startup=False),
+    # Reports go out at their local time (17:00 daily, Monday 09:00 weekly): checked each minute.
+    cron(reports.send_due_reports, second={20}, run_at_startup=False),
 ]
 
 

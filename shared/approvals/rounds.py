@@ -55,6 +55,34 @@ def may_decide(step: dict[str, Any], member: Member) -> bool:
     return bool(title and member.title and member.title.casefold() == title.casefold())
 
 
+async def decider(session: AsyncSession, actor: Actor) -> Member:
+    """The member a decision is recorded against: the one the caller's key is bound to."""
+    if actor.member_id is None:
+        raise Forbidden(
+            "Approvals are recorded against a member: use an API key bound to a member."
+        )
+    member = await session.get(Member, actor.member_id)
+    assert member is not None  # the foreign key keeps bound keys pointing at members
+    return member
+
+
+def check_turn(steps: list[dict[str, Any]], current_step: int, member: Member) -> dict[str, Any]:
+    """The current step, if `member` decides it: 409 `out_of_turn` for an approver of a later
+    step, 403 for anyone else. Shared by every kind of approval on the chain."""
+    step = steps[current_step]
+    if not may_decide(step, member):
+        later = [i for i, s in enumerate(steps) if i > current_step and may_decide(s, member)]
+        if later:
+            raise Conflict(
+                f"Out of turn: step {current_step + 1} ({step['name']}) has not "
+                f"decided yet; {member.name} decides at step {later[0] + 1}.",
+                code="out_of_turn",
+                current_step=step["name"],
+            )
+        raise Forbidden(f"{member.name} is not an approver of the step '{step['name']}'.")
+    return step
+
+
 @dataclass(frozen=True)
 class Outcome:
     decision: ApprovalDecision
@@ -71,28 +99,9 @@ async def record_decision(
     now: datetime,
 ) -> Outcome:
     """Record the current step's decision; the caller's member must be its approver."""
-    if actor.member_id is None:
-        raise Forbidden(
-            "Approvals are recorded against a member: use an API key bound to a member."
-        )
-    member = await session.get(Member, actor.member_id)
-    assert member is not None  # the foreign key keeps bound keys pointing at members
+    member = await decider(session, actor)
     steps = approval_round.steps
-    step = steps[approval_round.current_step]
-    if not may_decide(step, member):
-        later = [
-            i
-            for i, s in enumerate(steps)
-            if i > approval_round.current_step and may_decide(s, member)
-        ]
-        if later:
-            raise Conflict(
-                f"Out of turn: step {approval_round.current_step + 1} ({step['name']}) has not "
-                f"decided yet; {member.name} decides at step {later[0] + 1}.",
-                code="out_of_turn",
-                current_step=step["name"],
-            )
-        raise Forbidden(f"{member.name} is not an approver of the step '{step['name']}'.")
+    step = check_turn(steps, approval_round.current_step, member)
     recorded = ApprovalDecision(
         workspace_id=approval_round.workspace_id,
         round_id=approval_round.id,

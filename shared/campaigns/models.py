@@ -83,6 +83,17 @@ def member_ref() -> Mapped[uuid.UUID | None]:
     return mapped_column(ForeignKey("members.id", ondelete="RESTRICT"), index=True)
 
 
+# Money may name where it goes (a channel) and for what work (a strategy, module or task).
+# By table name: channels and tasks are domains above this one. A channel or task that
+# money names cannot be deleted (the money would silently lose its place).
+def channel_ref() -> Mapped[uuid.UUID | None]:
+    return mapped_column(ForeignKey("channels.id", ondelete="RESTRICT"), index=True)
+
+
+def task_ref() -> Mapped[uuid.UUID | None]:
+    return mapped_column(ForeignKey("tasks.id", ondelete="RESTRICT"), index=True)
+
+
 class Campaign(Base, WorkspaceScoped, Tracked):
     __tablename__ = "campaigns"
     change_log_name = "campaign"
@@ -163,6 +174,8 @@ class BudgetLine(CampaignItem):
     category: Mapped[BudgetCategory] = mapped_column(str_enum(BudgetCategory))
     planned_amount: Mapped[Decimal] = mapped_column(Money)
     note: Mapped[str | None] = mapped_column(Text)
+    channel_id: Mapped[uuid.UUID | None] = channel_ref()
+    task_id: Mapped[uuid.UUID | None] = task_ref()
 
 
 class Expense(CampaignItem):
@@ -175,6 +188,8 @@ class Expense(CampaignItem):
     vendor: Mapped[str | None] = mapped_column(String(200))
     reference: Mapped[str | None] = mapped_column(String(100))
     note: Mapped[str | None] = mapped_column(Text)
+    channel_id: Mapped[uuid.UUID | None] = channel_ref()
+    task_id: Mapped[uuid.UUID | None] = task_ref()
 
 
 class Phase(CampaignItem):

@@ -5,7 +5,7 @@ what else it checks once the change is applied (dates, references to other items
 """
 
 import uuid
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -31,10 +31,22 @@ from shared.workspaces.service import check_member_fields
 
 M = TypeVar("M", bound=CampaignItem)
 Check = Callable[[AsyncSession, Campaign, Any], Awaitable[list[FieldError]]]
+Prepare = Callable[[AsyncSession, Campaign, dict[str, Any]], Awaitable[dict[str, Any]]]
+Present = Callable[[AsyncSession, Campaign, Sequence[Any]], Awaitable[list[Any]]]
 
 
 async def _no_check(session: AsyncSession, campaign: Campaign, item: Any) -> list[FieldError]:
     return []
+
+
+async def _as_given(
+    session: AsyncSession, campaign: Campaign, data: dict[str, Any]
+) -> dict[str, Any]:
+    return data
+
+
+async def _as_stored(session: AsyncSession, campaign: Campaign, items: Sequence[Any]) -> list[Any]:
+    return list(items)
 
 
 async def _check_phase(session: AsyncSession, campaign: Campaign, phase: Phase) -> list[FieldError]:
@@ -83,6 +95,11 @@ class PlanItemKind(Generic[M]):
     editable_in: frozenset[Any]
     member_fields: tuple[str, ...] = ()
     check: Check = _no_check
+    # For fields the API names otherwise than the columns (a channel by its key), set by
+    # packages above this one: `prepare` turns a body into column values before anything
+    # is applied, `present` gives the rows back as the API shows them.
+    prepare: Prepare = _as_given
+    present: Present = _as_stored
 
 
 GOALS = PlanItemKind(Goal, "Goal", lifecycle.PLAN_EDITABLE, ("owner_id",), _check_goal)
@@ -135,6 +152,7 @@ async def create_item(
     session: AsyncSession, kind: PlanItemKind[M], *, campaign: Campaign, data: dict[str, Any]
 ) -> M:
     lifecycle.ensure_editable(campaign, kind.editable_in, f"{kind.label}s")
+    data = await kind.prepare(session, campaign, data)
     item = kind.model(workspace_id=campaign.workspace_id, campaign_id=campaign.id, **data)
     await _validate(session, kind, campaign, item)
     session.add(item)
@@ -153,6 +171,7 @@ async def update_item(
 ) -> M:
     check_version(item, expected_versions)
     lifecycle.ensure_editable(campaign, kind.editable_in, f"{kind.label}s")
+    changes = await kind.prepare(session, campaign, changes)
     if apply_changes(item, changes, None):
         # No autoflush while checking: the unchecked change must not reach the database
         # first (an unknown id would fail there as a foreign key instead of a clear 422).
@@ -174,6 +193,13 @@ async def delete_item(
     lifecycle.ensure_editable(campaign, kind.editable_in, f"{kind.label}s")
     await session.delete(item)
     await session.flush()
+
+
+async def present(
+    session: AsyncSession, kind: PlanItemKind[M], *, campaign: Campaign, items: Sequence[M]
+) -> list[Any]:
+    """The items as the API shows them (the rows themselves unless the kind says otherwise)."""
+    return await kind.present(session, campaign, items)
 
 
 async def goals_measure(session: AsyncSession, *, workspace_id: uuid.UUID, metric_key: str) -> bool:

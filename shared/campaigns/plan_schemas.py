@@ -29,6 +29,15 @@ PhaseName = Annotated[
 ]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+ChannelKey = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$"),
+    Field(description="Key of one of the campaign's channels (/v1/campaigns/{id}/channels)"),
+]
+TaskRef = Annotated[
+    uuid.UUID,
+    Field(description="A strategy, module or task of this campaign's breakdown"),
+]
 
 _STAMPS: dict[str, JsonValue] = {
     "created_at": "2024-04-18T08:00:00Z",
@@ -116,6 +125,8 @@ BUDGET_EXAMPLE: dict[str, JsonValue] = {
     "category": "promotion_media",
     "planned_amount": "450000.00",
     "note": "Feed ads",
+    "channel_key": "social_feed",
+    "task_id": "01a2010c-c015-761b-9bc5-6ac427b850dd",
 }
 
 
@@ -125,6 +136,8 @@ class BudgetLineCreate(RequestModel):
     category: BudgetCategory
     planned_amount: MoneyAmount = Field(description="In the campaign currency; 2 decimals")
     note: LongText | None = None
+    channel_key: ChannelKey | None = None
+    task_id: TaskRef | None = None
 
 
 class BudgetLineUpdate(RequestModel):
@@ -133,6 +146,8 @@ class BudgetLineUpdate(RequestModel):
     category: BudgetCategory | MISSING = MISSING
     planned_amount: MoneyAmount | MISSING = MISSING
     note: LongText | MISSING | None = MISSING
+    channel_key: ChannelKey | MISSING | None = MISSING
+    task_id: TaskRef | MISSING | None = MISSING
 
 
 class BudgetLineOut(_Out):
@@ -141,6 +156,8 @@ class BudgetLineOut(_Out):
     category: BudgetCategory
     planned_amount: Decimal
     note: str | None
+    channel_key: str | None = Field(description="The channel the money goes to, if named")
+    task_id: uuid.UUID | None = Field(description="The work the money is for, if named")
 
 
 EXPENSE_EXAMPLE: dict[str, JsonValue] = {
@@ -150,6 +167,8 @@ EXPENSE_EXAMPLE: dict[str, JsonValue] = {
     "vendor": "Feed ads platform",
     "reference": "INV-2024-0610",
     "note": None,
+    "channel_key": "social_feed",
+    "task_id": None,
 }
 
 
@@ -162,6 +181,8 @@ class ExpenseCreate(RequestModel):
     vendor: Short | None = None
     reference: Reference | None = None
     note: LongText | None = None
+    channel_key: ChannelKey | None = None
+    task_id: TaskRef | None = None
 
 
 class ExpenseUpdate(RequestModel):
@@ -173,6 +194,8 @@ class ExpenseUpdate(RequestModel):
     vendor: Short | MISSING | None = MISSING
     reference: Reference | MISSING | None = MISSING
     note: LongText | MISSING | None = MISSING
+    channel_key: ChannelKey | MISSING | None = MISSING
+    task_id: TaskRef | MISSING | None = MISSING
 
 
 class ExpenseOut(_Out):
@@ -184,6 +207,8 @@ class ExpenseOut(_Out):
     vendor: str | None
     reference: str | None
     note: str | None
+    channel_key: str | None = Field(description="The channel the money went to, if named")
+    task_id: uuid.UUID | None = Field(description="The work the money was for, if named")
 
 
 class BudgetCategorySummary(ResponseModel):
@@ -193,6 +218,11 @@ class BudgetCategorySummary(ResponseModel):
     remaining: Decimal = Field(description="planned - spent; negative when overrun")
     burn_percent: Decimal | None = Field(
         description="spent / planned x 100; null if nothing planned"
+    )
+    approved_planned: Decimal | None = Field(
+        default=None,
+        description="Planned in the approved baseline (plan version 1), beside `planned` as "
+        "change requests left it; null before approval",
     )
 
 
@@ -209,6 +239,7 @@ class BudgetSummary(ResponseModel):
                             "spent": "35000.00",
                             "remaining": "415000.00",
                             "burn_percent": "7.78",
+                            "approved_planned": "450000.00",
                         }
                     ],
                     "planned": "1000000.00",
@@ -216,6 +247,8 @@ class BudgetSummary(ResponseModel):
                     "remaining": "965000.00",
                     "burn_percent": "3.50",
                     "contingency_share_percent": "10.00",
+                    "plan_version": 2,
+                    "approved_planned": "1000000.00",
                 }
             ]
         }
@@ -229,6 +262,14 @@ class BudgetSummary(ResponseModel):
     burn_percent: Decimal | None
     contingency_share_percent: Decimal | None = Field(
         description="Contingency planned / total planned x 100 (the brief: 10-15%)"
+    )
+    plan_version: int | None = Field(
+        default=None,
+        description="The plan version `planned` is for (1: as approved; each applied change "
+        "request adds one); null before approval",
+    )
+    approved_planned: Decimal | None = Field(
+        default=None, description="The total planned in the approved baseline (plan version 1)"
     )
 
 

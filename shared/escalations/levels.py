@@ -6,12 +6,16 @@
   manager owes a plan within 24 hours, or it goes up).
 - `targets`: an endpoint; a member (their personal endpoints); or a role resolved on
   the campaign: `campaign_owner`, `task_owner` (of the alert's task), `goal_owner` (of
-  the goals measuring the rule's metric), `first_approver` and `final_approver` (the
-  first and last steps of the campaign's approval chain: department head, management),
-  `approvers` (every step).
+  the goals measuring the rule's metric), `issue_owner` (of the issue the alert opened),
+  `first_approver` and `final_approver` (the first and last steps of the campaign's
+  approval chain: department head, management), `approvers` (every step).
 - `working_hours`: the level only goes out inside them (weekdays and times, in the
   campaign's timezone unless one is given) and otherwise waits for the next window;
   `critical_overrides` lets a critical alert through at any hour.
+
+Besides its levels, a policy may say whom to tell when an issue is not resolved in time
+(`resolution_overdue`: targets, the same kinds; roles read on the issue: its owner, its
+related task's owner). They are told once, when the issue is found overdue.
 """
 
 import datetime as dt
@@ -25,7 +29,13 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, 
 from shared.errors import FieldError, Invalid
 
 Role = Literal[
-    "campaign_owner", "task_owner", "goal_owner", "first_approver", "final_approver", "approvers"
+    "campaign_owner",
+    "task_owner",
+    "goal_owner",
+    "issue_owner",
+    "first_approver",
+    "final_approver",
+    "approvers",
 ]
 
 
@@ -74,6 +84,34 @@ class Level(BaseModel):
     unless: Literal["acknowledged", "action_plan"] = "acknowledged"
     working_hours: WorkingHours | None = None
     critical_overrides: StrictBool = True
+
+
+class ResolutionOverdue(BaseModel):
+    """Whom a policy tells, once, when an issue is still unresolved past its resolution time."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    targets: list[Target] = Field(min_length=1, max_length=20)
+
+
+def parse_resolution_overdue(raw: dict[str, object] | None) -> ResolutionOverdue | None:
+    """None when the policy tells nobody; a 422 naming `resolution_overdue.<path>` if bad."""
+    if raw is None:
+        return None
+    try:
+        return ResolutionOverdue.model_validate(raw)
+    except ValidationError as exc:
+        raise Invalid(
+            "The policy's resolution_overdue is not valid.",
+            [
+                FieldError(
+                    ".".join(["resolution_overdue", *(str(p) for p in e["loc"])]),
+                    e["msg"],
+                    code=e["type"],
+                )
+                for e in exc.errors()
+            ],
+        ) from None
 
 
 def parse_levels(raw: list[dict[str, object]]) -> list[Level]:
@@ -125,6 +163,17 @@ DEFAULT_LEVELS: list[dict[str, object]] = [
 ]
 
 
+# An issue still unresolved after the 48-hour emergency window: its owner, the campaign
+# owner and management hear of it.
+DEFAULT_RESOLUTION_OVERDUE: dict[str, object] = {
+    "targets": [
+        {"type": "role", "role": "issue_owner"},
+        {"type": "role", "role": "campaign_owner"},
+        {"type": "role", "role": "final_approver"},
+    ]
+}
+
+
 @dataclass(frozen=True)
 class Upcoming:
     """A level still to come: when it is due, to whom, and what it waits for."""
@@ -136,7 +185,7 @@ class Upcoming:
     note: str
 
 
-def describe_targets(level: Level) -> str:
+def describe_targets(level: Level | ResolutionOverdue) -> str:
     return ", ".join(
         str(target.role)
         if target.type == "role"

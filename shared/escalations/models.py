@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy import text as sql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -29,6 +29,8 @@ class EscalationPolicy(Base, WorkspaceScoped):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     levels: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    # Who is told when an issue is not resolved in time (None: nobody); see levels.py.
+    resolution_overdue: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     repeat: Mapped[int] = mapped_column(Integer, default=1)  # times the whole policy runs
     repeat_after_minutes: Mapped[int] = mapped_column(Integer, default=60)
     # Alerts of one campaign firing within this wait go out as one notification.
@@ -71,16 +73,28 @@ class Escalation(Base, WorkspaceScoped):
 
 
 class EscalationStep(Base, WorkspaceScoped):
-    """One line of an alert's escalation timeline: who was notified at which level (the
-    delivery shows what the receiver answered), or why a level was skipped or waits."""
+    """One line of an escalation timeline: who was notified at which level (the delivery
+    shows what the receiver answered), or why a level was skipped or waits.
+
+    A line is an alert's escalation (`escalation_id`, `alert_id`), or an issue's overdue
+    resolution told to its policy's targets (`issue_id` alone).
+    """
 
     __tablename__ = "escalation_steps"
+    __table_args__ = (
+        CheckConstraint(
+            "escalation_id IS NOT NULL OR issue_id IS NOT NULL", name="about_something"
+        ),
+    )
 
-    escalation_id: Mapped[uuid.UUID] = mapped_column(
+    escalation_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("escalations.id", ondelete="CASCADE"), index=True
     )
-    alert_id: Mapped[uuid.UUID] = mapped_column(
+    alert_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("alerts.id", ondelete="CASCADE"), index=True
+    )
+    issue_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("issues.id", ondelete="CASCADE"), index=True
     )
     level: Mapped[int] = mapped_column(Integer)
     round: Mapped[int] = mapped_column(Integer)

@@ -16,18 +16,19 @@ from shared.workspaces.models import Member
 
 
 async def _check_references(
-    session: AsyncSession, workspace_id: uuid.UUID, levels: list[lv.Level]
+    session: AsyncSession, workspace_id: uuid.UUID, named: dict[str, list[lv.Target]]
 ) -> None:
+    """`named`: each list of targets by the field that holds it (`levels.0.targets`)."""
     errors = []
-    for i, level in enumerate(levels):
-        for j, target in enumerate(level.targets):
+    for field, targets in named.items():
+        for j, target in enumerate(targets):
             model: Any = NotificationEndpoint if target.type == "endpoint" else Member
             ref = target.endpoint_id if target.type == "endpoint" else target.member_id
             if ref is None:
                 continue
             found = await session.scalar(in_workspace(model, workspace_id).where(model.id == ref))
             if found is None:
-                errors.append(FieldError(f"levels.{i}.targets.{j}", f"no {target.type} {ref} here"))
+                errors.append(FieldError(f"{field}.{j}", f"no {target.type} {ref} here"))
     if errors:
         raise Invalid("The policy names what this workspace does not have.", errors)
 
@@ -41,8 +42,19 @@ async def save_policy(
 ) -> EscalationPolicy:
     if "levels" in data:
         parsed = lv.parse_levels(data["levels"])
-        await _check_references(session, workspace_id, parsed)
+        await _check_references(
+            session,
+            workspace_id,
+            {f"levels.{i}.targets": level.targets for i, level in enumerate(parsed)},
+        )
         data["levels"] = [level.model_dump(mode="json", exclude_none=True) for level in parsed]
+    if data.get("resolution_overdue") is not None:
+        overdue = lv.parse_resolution_overdue(data["resolution_overdue"])
+        assert overdue is not None
+        await _check_references(
+            session, workspace_id, {"resolution_overdue.targets": overdue.targets}
+        )
+        data["resolution_overdue"] = overdue.model_dump(mode="json", exclude_none=True)
     if data.get("is_default"):  # one default per workspace: the newest wins
         for other in await session.scalars(
             in_workspace(EscalationPolicy, workspace_id).where(EscalationPolicy.is_default)
@@ -73,8 +85,11 @@ async def install_default(session: AsyncSession, *, workspace_id: uuid.UUID) -> 
         data={
             "name": "The manuals' escalation",
             "description": "The owner at once; the approver after 4 hours unacknowledged; "
-            "management when the issue has no action plan 24 hours after the alert.",
+            "management when the issue has no action plan 24 hours after the alert. An issue "
+            "unresolved after its resolution time (48 hours): its owner, the campaign owner "
+            "and management.",
             "levels": lv.DEFAULT_LEVELS,
+            "resolution_overdue": lv.DEFAULT_RESOLUTION_OVERDUE,
             "repeat": 1,
             "is_default": True,
         },

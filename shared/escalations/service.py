@@ -15,10 +15,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.alerts.models import Alert, AlertStatus
-from shared.approvals.models import ApprovalRound
-from shared.approvals.rounds import may_decide
-from shared.campaigns.models import Campaign, Goal
+from shared.campaigns.models import Campaign
 from shared.escalations import levels as lv
+from shared.escalations import targets
 from shared.escalations.models import (
     Escalation,
     EscalationPolicy,
@@ -31,9 +30,7 @@ from shared.issues.models import Issue
 from shared.notifications.models import NotificationEndpoint
 from shared.notifications.service import enqueue_delivery
 from shared.rules.models import Rule, Severity
-from shared.tasks.models import Task
 from shared.tenancy import in_workspace
-from shared.workspaces.models import Member
 
 
 async def start_for_alert(
@@ -248,7 +245,8 @@ async def _advance(session: AsyncSession, escalation: Escalation, now: datetime)
     if skip is not None:
         step("skipped", "level", note=skip)
     else:
-        for label, endpoint in await _targets(session, level, alert, campaign):
+        subject = targets.Subject(campaign, alert=alert)
+        for label, endpoint in await targets.reach(session, level.targets, subject):
             if endpoint is None:
                 step("unreachable", label, note="no enabled personal endpoint")
             else:
@@ -282,66 +280,6 @@ def _next(
         escalation.ended_at, escalation.end_reason = now, "every level went out"
         return
     escalation.next_due_at = now + timedelta(minutes=gap)
-
-
-async def _targets(
-    session: AsyncSession, level: lv.Level, alert: Alert, campaign: Campaign
-) -> list[tuple[str, NotificationEndpoint | None]]:
-    """(who, endpoint) for each target; members reached through their personal endpoints."""
-    found: list[tuple[str, NotificationEndpoint | None]] = []
-    for target in level.targets:
-        if target.type == "endpoint":
-            endpoint = await session.get(NotificationEndpoint, target.endpoint_id)
-            if endpoint is not None and endpoint.enabled:
-                found.append((f"endpoint {endpoint.name}", endpoint))
-            else:
-                found.append((f"endpoint {target.endpoint_id}", None))
-            continue
-        members = (
-            [target.member_id]
-            if target.type == "member" and target.member_id
-            else await _role_members(session, target.role, alert, campaign)
-        )
-        for member_id in members:
-            label = f"{target.role or 'member'} {member_id}"
-            endpoints = (
-                await session.scalars(
-                    select(NotificationEndpoint).where(
-                        NotificationEndpoint.member_id == member_id,
-                        NotificationEndpoint.enabled.is_(True),
-                    )
-                )
-            ).all()
-            found += [(label, e) for e in endpoints] or [(label, None)]
-    return found
-
-
-async def _role_members(
-    session: AsyncSession, role: str | None, alert: Alert, campaign: Campaign
-) -> list[uuid.UUID]:
-    if role == "campaign_owner":
-        return [campaign.owner_id] if campaign.owner_id else []
-    if role == "task_owner":
-        task = await session.get(Task, alert.task_id) if alert.task_id else None
-        return [task.owner_id] if task is not None and task.owner_id else []
-    if role == "goal_owner":
-        rule = await session.get(Rule, alert.rule_id)
-        metric = (rule.params or {}).get("metric") if rule else None
-        owners = await session.scalars(
-            select(Goal.owner_id).where(Goal.campaign_id == campaign.id, Goal.metric_key == metric)
-        )
-        return [o for o in dict.fromkeys(owners) if o is not None]
-    chain = await session.scalar(
-        select(ApprovalRound.steps)
-        .where(ApprovalRound.campaign_id == campaign.id)
-        .order_by(ApprovalRound.number.desc())
-        .limit(1)
-    )
-    if not chain:
-        return []
-    steps = {"first_approver": chain[:1], "final_approver": chain[-1:]}.get(role or "", chain)
-    members = await session.scalars(in_workspace(Member, campaign.workspace_id))
-    return [m.id for m in members if any(may_decide(s, m) for s in steps)]
 
 
 SEVERITY_ORDER = [Severity.info, Severity.warning, Severity.critical]

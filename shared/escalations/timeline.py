@@ -1,5 +1,6 @@
-"""An alert's escalation timeline: what happened, with what each receiver answered, then
-the levels still to come."""
+"""Escalation timelines: what happened, with what each receiver answered, then the levels
+still to come. An issue's timeline is its alert's, with the lines about its own overdue
+resolution."""
 
 import uuid
 
@@ -13,11 +14,18 @@ from shared.escalations.schemas import StepOut
 from shared.notifications.models import Delivery
 
 
-async def steps(session: AsyncSession, *, alert_id: uuid.UUID | None) -> list[StepOut]:
-    """Empty for no alert (an issue opened by hand)."""
-    if alert_id is None:
-        return []
-    done = await service.timeline(session, alert_id=alert_id)
+async def steps(
+    session: AsyncSession, *, alert_id: uuid.UUID | None, issue_id: uuid.UUID | None = None
+) -> list[StepOut]:
+    """The alert's escalation (none for an issue opened by hand), and the issue's lines."""
+    done = await service.timeline(session, alert_id=alert_id) if alert_id else []
+    if issue_id is not None:
+        about_issue = await session.scalars(
+            select(EscalationStep)
+            .where(EscalationStep.issue_id == issue_id)
+            .order_by(EscalationStep.at, EscalationStep.created_at)
+        )
+        done = sorted([*done, *about_issue], key=lambda s: (s.at, s.created_at))
     ids = [s.delivery_id for s in done if s.delivery_id]
     deliveries = {
         d.id: d for d in await session.scalars(select(Delivery).where(Delivery.id.in_(ids)))
@@ -37,6 +45,7 @@ async def steps(session: AsyncSession, *, alert_id: uuid.UUID | None) -> list[St
             last_status_code=delivery.last_status_code if delivery else None,
             note=step.note,
             upcoming=False,
+            trigger="alert" if step.issue_id is None else "resolution_overdue",
         )
 
     def waiting(level: Upcoming) -> StepOut:
@@ -52,7 +61,8 @@ async def steps(session: AsyncSession, *, alert_id: uuid.UUID | None) -> list[St
             last_status_code=None,
             note=level.note,
             upcoming=True,
+            trigger="alert",
         )
 
-    ahead = await service.upcoming(session, alert_id=alert_id)
+    ahead = await service.upcoming(session, alert_id=alert_id) if alert_id else []
     return [happened(s) for s in done] + [waiting(level) for level in ahead]

@@ -1,8 +1,7 @@
-"""Channels, series, goal progress and the daily report, as the API shows them."""
+"""Channels, series and goal progress, as the API shows them (the daily report: shared/reports)."""
 
 import uuid
-from datetime import date as date_type
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -96,6 +95,9 @@ class GoalProgressOut(ResponseModel):
                     "lift_percent": None,
                     "achievement_rate": "90.00",
                     "expected_to_date": "200000.00",
+                    "due_date": "2024-06-30",
+                    "approved_target_value": "180000.0000",
+                    "approved_due_date": "2024-06-30",
                 }
             ]
         }
@@ -110,37 +112,13 @@ class GoalProgressOut(ResponseModel):
     lift_percent: Decimal | None
     achievement_rate: Decimal | None = Field(description="% of target; 100 = reached")
     expected_to_date: Decimal | None = Field(description="Cumulative goals: target x days gone")
-
-
-class DailyReportRow(ResponseModel):
-    channel: str | None = Field(description="null for the campaign's total")
-    figures: dict[str, Decimal | None]
-
-
-class DailyReportOut(ResponseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "date": "2024-06-10",
-                    "metrics": ["impressions", "ctr", "conversion_rate", "new_users", "gmv"],
-                    "rows": [
-                        {
-                            "channel": "social_feed",
-                            "figures": {
-                                "impressions": "50000",
-                                "ctr": "0.021",
-                                "conversion_rate": "0.0352",
-                                "new_users": "175",
-                                "gmv": "35000",
-                            },
-                        }
-                    ],
-                }
-            ]
-        }
+    due_date: date | None = Field(default=None, description="The goal's due date now")
+    approved_target_value: Decimal | None = Field(
+        default=None,
+        description="The target in the approved baseline (plan version 1), beside "
+        "`target_value` as change requests left it; null for a goal added by a change "
+        "request, or before approval",
     )
-
-    date: date_type
-    metrics: list[str]
-    rows: list[DailyReportRow]
+    approved_due_date: date | None = Field(
+        default=None, description="The due date in the approved baseline (plan version 1)"
+    )

@@ -31,9 +31,12 @@ from shared.ingestion.report_csv import (
     Layout,
     MetricSpec,
     Row,
+    Sheet,
     decode,
+    parse_records,
     parse_sheet,
 )
+from shared.ingestion.report_xlsx import read_workbook
 from shared.ingestion.schemas import MAX_POINTS
 from shared.ingestion.service import new_manual_batch
 from shared.metrics import service as metric_dictionary
@@ -162,6 +165,25 @@ class Imported:
     touched: dict[uuid.UUID, set[str]]  # campaign -> metric keys: for the caller to watch
 
 
+def _read(
+    body: bytes,
+    workbook: bool,
+    sheet: str | None,
+    metrics: dict[str, MetricSpec],
+    channels: dict[str, str],
+) -> tuple[Sheet, str | None]:
+    """The report and, from a workbook, the name of the worksheet it was read from."""
+    if not workbook:
+        if sheet is not None:
+            raise Invalid(
+                "A CSV file has no worksheets: `sheet` is for .xlsx workbooks.",
+                [FieldError("sheet", "only for .xlsx workbooks", location="query")],
+            )
+        return parse_sheet(decode(body), metrics, channels), None
+    name, table = read_workbook(body, sheet=sheet)
+    return parse_records(table, metrics, channels, delimiter=None), name
+
+
 async def import_daily_report(
     session: AsyncSession,
     *,
@@ -170,11 +192,14 @@ async def import_daily_report(
     body: bytes,
     partial: bool,
     now: datetime,
+    workbook: bool = False,
+    sheet: str | None = None,
 ) -> Imported:
-    """Store the file's figures and notes. Any bad row refuses the whole file (422 per
-    cell, nothing stored) unless `partial`: then the good rows are imported and the bad
-    ones, skipped whole, are listed. The rules reading the figures are left to the
-    caller (`touched`)."""
+    """Store the file's figures and notes: a CSV file, or with `workbook` an .xlsx one
+    (its first worksheet, or the one named `sheet`). Any bad row refuses the whole file
+    (422 per cell, nothing stored) unless `partial`: then the good rows are imported and
+    the bad ones, skipped whole, are listed. The rules reading the figures are left to
+    the caller (`touched`)."""
     dictionary = await metric_dictionary.dictionary(session, workspace_id=campaign.workspace_id)
     metrics = {
         key: MetricSpec(m.key, m.name, m.unit.value, m.formula) for key, m in dictionary.items()
@@ -182,9 +207,9 @@ async def import_daily_report(
     channels = {
         c.key: c.name for c in await session.scalars(in_workspace(Channel, campaign.workspace_id))
     }
-    sheet = parse_sheet(decode(body), metrics, channels)
-    rejected: dict[int, list[CellProblem]] = {r.line: r.errors for r in sheet.rows if r.errors}
-    candidates = [r for r in sheet.rows if not r.errors]
+    report, worksheet = _read(body, workbook, sheet, metrics, channels)
+    rejected: dict[int, list[CellProblem]] = {r.line: r.errors for r in report.rows if r.errors}
+    candidates = [r for r in report.rows if not r.errors]
     figures = sum(len(r.figures) for r in candidates)
     if figures > MAX_POINTS:
         raise Invalid(
@@ -202,7 +227,7 @@ async def import_daily_report(
         except BaseException:
             await savepoint.rollback()
             raise
-        refused = applied.refused(sheet.layout)
+        refused = applied.refused(report.layout)
         rejected.update(refused)
         if partial and any(applied.accepted_on(line) for line in refused):
             await savepoint.rollback()  # again without those rows: a bad row is skipped whole
@@ -210,16 +235,17 @@ async def import_daily_report(
             continue
         if rejected and not partial:
             await savepoint.rollback()
-            raise _refusal(rejected, len(sheet.rows))
+            raise _refusal(rejected, len(report.rows))
         await savepoint.commit()
         break
 
     imported = [r for r in candidates if r.line not in rejected]
     notes = await _log_notes(session, campaign=campaign, actor=actor, rows=imported)
     answer = DailyReportImportOut(
+        worksheet=worksheet,
         batch_id=applied.batch.id if applied.batch else None,
-        status=BatchStatus.of_outcome(len(sheet.rows), len(rejected)),
-        rows_read=len(sheet.rows),
+        status=BatchStatus.of_outcome(len(report.rows), len(rejected)),
+        rows_read=len(report.rows),
         rows_imported=len(imported),
         points_applied=applied.outcome.accepted if applied.outcome else 0,
         notes_logged=notes,

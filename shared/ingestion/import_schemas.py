@@ -1,4 +1,4 @@
-"""The answer to a CSV import of the daily channel report."""
+"""The answer to an import of the daily channel report (CSV or .xlsx)."""
 
 import uuid
 
@@ -20,7 +20,9 @@ class CellIssueOut(ResponseModel):
 
 
 class RejectedRowOut(ResponseModel):
-    row: int = Field(description="Line number in the file (the header is line 1)")
+    row: int = Field(
+        description="Line number in the file (the header is line 1), or the worksheet's row number"
+    )
     errors: list[CellIssueOut]
 
 
@@ -36,6 +38,7 @@ class DailyReportImportOut(ResponseModel):
             "examples": [
                 {
                     "batch_id": "01a2010c-c015-761b-9bc5-6ac427b850dc",
+                    "worksheet": None,
                     "status": "partially_applied",
                     "rows_read": 3,
                     "rows_imported": 2,
@@ -72,6 +75,9 @@ class DailyReportImportOut(ResponseModel):
     status: BatchStatus = Field(
         description="Per row: applied (every row), partially_applied (some rows rejected), "
         "failed (none imported)"
+    )
+    worksheet: str | None = Field(
+        default=None, description="The worksheet read, for a workbook; null for CSV"
     )
     rows_read: int = Field(description="Data rows in the file (blank lines not counted)")
     rows_imported: int

@@ -10,7 +10,7 @@ same rate back.
 import csv
 import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -451,7 +451,7 @@ def _resolve_rates(row: Row, rates: list[tuple[Column, Amount, Decimal]]) -> Non
 class Sheet:
     layout: Layout
     rows: list[Row]
-    delimiter: str
+    delimiter: str | None  # None: read from a workbook's cells, not from CSV text
 
 
 def decode(body: bytes) -> str:
@@ -515,7 +515,19 @@ def detect_delimiter(text: str, metrics: Mapping[str, MetricSpec]) -> str:
 def parse_sheet(text: str, metrics: Mapping[str, MetricSpec], channels: Mapping[str, str]) -> Sheet:
     """Every row of the file; problems of the file as a whole (header, size) are a 422."""
     delimiter = detect_delimiter(text, metrics)
-    lines = (record for record in records(text, delimiter) if not _blank(record[1]))
+    return parse_records(records(text, delimiter), metrics, channels, delimiter=delimiter)
+
+
+def parse_records(
+    table: Iterable[tuple[int, list[str]]],
+    metrics: Mapping[str, MetricSpec],
+    channels: Mapping[str, str],
+    *,
+    delimiter: str | None,
+) -> Sheet:
+    """The report from (line number, cells as text) records, a CSV file's or a
+    worksheet's: the first non-blank one is the header."""
+    lines = (record for record in table if not _blank(record[1]))
     first_record = next(lines, None)
     if first_record is None:  # only empty cells: `,,,` lines
         raise Invalid(

@@ -50,8 +50,9 @@ TRANSITIONS: dict[IssueStatus, frozenset[IssueStatus]] = {
 REOPENABLE = frozenset({IssueStatus.resolved, IssueStatus.closed})
 AWAITING_WORK = (IssueStatus.open, IssueStatus.in_progress)
 
-# The predicate of the SLA watch index, kept literally equal to the migration's.
+# The predicates of the SLA watch indexes, kept literally equal to the migrations'.
 _WATCHED = "sla_breached_at IS NULL AND responded_at IS NULL AND status IN ('open', 'in_progress')"
+_RESOLUTION_WATCHED = "resolution_overdue_at IS NULL AND status IN ('open', 'in_progress')"
 
 
 class Issue(CampaignItem):
@@ -72,6 +73,11 @@ class Issue(CampaignItem):
             postgresql_where=sql("alert_id IS NOT NULL"),
         ),
         Index("ix_issues_response_watch", "response_due_at", postgresql_where=sql(_WATCHED)),
+        Index(
+            "ix_issues_resolution_watch",
+            "resolution_due_at",
+            postgresql_where=sql(_RESOLUTION_WATCHED),
+        ),
     )
 
     related_task_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -93,6 +99,10 @@ class Issue(CampaignItem):
     response_due_at: Mapped[datetime]
     responded_at: Mapped[datetime | None]
     sla_breached_at: Mapped[datetime | None]
+    # The resolution SLA (the manuals' 48-hour emergency window): due from the opening,
+    # and found overdue once.
+    resolution_due_at: Mapped[datetime]
+    resolution_overdue_at: Mapped[datetime | None]
     opened_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
@@ -107,6 +117,9 @@ class Issue(CampaignItem):
             and self.status in AWAITING_WORK
             and self.response_due_at <= now
         )
+
+    def resolution_overdue(self, now: datetime) -> bool:
+        return self.status in AWAITING_WORK and self.resolution_due_at <= now
 
 
 class IssueComment(CampaignItem):
@@ -132,6 +145,19 @@ class IssueResponseTime(Base, WorkspaceScoped):
     """A workspace's own response time for one severity; without a row, the default."""
 
     __tablename__ = "issue_response_times"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "severity"),
+        CheckConstraint("minutes > 0", name="positive_minutes"),
+    )
+
+    severity: Mapped[Severity] = mapped_column(str_enum(Severity))
+    minutes: Mapped[int] = mapped_column(Integer)
+
+
+class IssueResolutionTime(Base, WorkspaceScoped):
+    """A workspace's own resolution time for one severity; without a row, the default."""
+
+    __tablename__ = "issue_resolution_times"
     __table_args__ = (
         UniqueConstraint("workspace_id", "severity"),
         CheckConstraint("minutes > 0", name="positive_minutes"),

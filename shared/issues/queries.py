@@ -30,6 +30,10 @@ SORTS: dict[str, SortKey] = {
     "-response_due_at": SortKey(
         "response_due_at", Issue.response_due_at, "datetime", descending=True
     ),
+    "resolution_due_at": SortKey("resolution_due_at", Issue.resolution_due_at, "datetime"),
+    "-resolution_due_at": SortKey(
+        "resolution_due_at", Issue.resolution_due_at, "datetime", descending=True
+    ),
     # Issues without an expected date sort as if due at the end of time.
     "expected_resolution_date": SortKey(
         "expected_resolution_date", _NO_EXPECTED_DATE, "date", null_as=_FAR_FUTURE
@@ -53,6 +57,11 @@ def response_overdue(now: datetime) -> ColumnElement[bool]:
     )
 
 
+def resolution_overdue(now: datetime) -> ColumnElement[bool]:
+    """Still awaiting work (not resolved or closed) past its resolution time."""
+    return and_(Issue.status.in_(AWAITING_WORK), Issue.resolution_due_at <= now)
+
+
 @dataclass(frozen=True)
 class IssueFilters:
     statuses: tuple[IssueStatus, ...] = ()
@@ -64,6 +73,8 @@ class IssueFilters:
     alert_id: uuid.UUID | None = None
     overdue_response: bool | None = None
     sla_breached: bool | None = None
+    overdue_resolution: bool | None = None
+    resolution_breached: bool | None = None
 
 
 async def list_issues(
@@ -96,6 +107,12 @@ async def list_issues(
     if filters.sla_breached is not None:
         breached = Issue.sla_breached_at.is_not(None)
         conditions.append(breached if filters.sla_breached else not_(breached))
+    if filters.overdue_resolution is not None:
+        late = resolution_overdue(now)
+        conditions.append(late if filters.overdue_resolution else not_(late))
+    if filters.resolution_breached is not None:
+        marked = Issue.resolution_overdue_at.is_not(None)
+        conditions.append(marked if filters.resolution_breached else not_(marked))
     return await paginate(session, query.where(*conditions), Issue, page, SORTS[sort])
 
 

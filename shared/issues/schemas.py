@@ -1,4 +1,5 @@
-"""Bodies for issues, their comments, their history and the workspace's response times."""
+"""Bodies for issues, their comments, their history and the workspace's response and
+resolution times."""
 
 import uuid
 from datetime import date, datetime
@@ -103,6 +104,9 @@ class IssueOut(ResponseModel):
                     "responded_at": None,
                     "sla_breached_at": None,
                     "response_overdue": False,
+                    "resolution_due_at": "2024-05-22T09:00:00Z",
+                    "resolution_overdue_at": None,
+                    "resolution_overdue": False,
                     "opened_at": "2024-05-20T09:00:00Z",
                     "resolved_at": None,
                     "closed_at": None,
@@ -135,6 +139,17 @@ class IssueOut(ResponseModel):
         description="When the response time was found exceeded (recorded once)"
     )
     response_overdue: bool = Field(description="No action plan, not resolved, and past due now")
+    resolution_due_at: datetime = Field(
+        description="The issue should be resolved by then: opening + the workspace's "
+        "resolution time for the severity (48 hours by default)"
+    )
+    resolution_overdue_at: datetime | None = Field(
+        description="When the resolution time was found exceeded (recorded once, with an "
+        "`issue.resolution_overdue` event; kept if the issue is resolved later)"
+    )
+    resolution_overdue: bool = Field(
+        description="Neither resolved nor closed, and past `resolution_due_at` now"
+    )
     opened_at: datetime
     resolved_at: datetime | None
     closed_at: datetime | None
@@ -241,3 +256,32 @@ class ResponseTimesOut(ResponseModel):
     warning: int = Field(description="Minutes")
     critical: int = Field(description="Minutes")
     defaulted: list[Severity] = Field(description="Severities on the default (1,440 minutes)")
+
+
+class ResolutionTimesIn(RequestModel):
+    """Minutes an issue of each severity may stay unresolved; a severity left out (or null)
+    uses the default of 48 hours (the manuals' emergency window). Applies to issues opened
+    from now on, and to those whose severity changes before they are found overdue."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"critical": 1440, "warning": 2880, "info": 4320}]}
+    )
+
+    info: Minutes | None = None
+    warning: Minutes | None = None
+    critical: Minutes | None = None
+
+
+class ResolutionTimesOut(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"info": 2880, "warning": 2880, "critical": 1440, "defaulted": ["info", "warning"]}
+            ]
+        }
+    )
+
+    info: int = Field(description="Minutes")
+    warning: int = Field(description="Minutes")
+    critical: int = Field(description="Minutes")
+    defaulted: list[Severity] = Field(description="Severities on the default (2,880 minutes)")

@@ -1,4 +1,5 @@
-"""Issues: one owner, same-campaign references, the status table, the response SLA.
+"""Issues: one owner, same-campaign references, the status table, the response and
+resolution SLAs.
 
 Every change goes through the ORM, so the execution log's change tracking records it
 (who, when, field, before, after): that log is the issue's history.
@@ -6,7 +7,7 @@ Every change goes through the ORM, so the execution log's change tracking record
 
 import uuid
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -24,69 +25,15 @@ from shared.issues.models import (
     CommentKind,
     Issue,
     IssueComment,
-    IssueResponseTime,
     IssueSource,
     IssueStatus,
     Severity,
 )
-from shared.issues.queries import response_overdue
+from shared.issues.sla import resolution_due, response_due
 from shared.tasks.models import Task
-from shared.tenancy import get_in_workspace, in_workspace
+from shared.tenancy import get_in_workspace
 from shared.versioning import apply_changes, check_version
 from shared.workspaces.service import check_member_fields
-
-DEFAULT_RESPONSE_MINUTES = 24 * 60
-
-# --- response times ---------------------------------------------------------------------
-
-
-async def response_times(
-    session: AsyncSession, *, workspace_id: uuid.UUID
-) -> tuple[dict[Severity, int], list[Severity]]:
-    """Minutes per severity, and which severities are on the default."""
-    rows = (await session.scalars(in_workspace(IssueResponseTime, workspace_id))).all()
-    configured = {row.severity: row.minutes for row in rows}
-    minutes = {s: configured.get(s, DEFAULT_RESPONSE_MINUTES) for s in Severity}
-    return minutes, [s for s in Severity if s not in configured]
-
-
-async def set_response_times(
-    session: AsyncSession, *, workspace_id: uuid.UUID, minutes: dict[Severity, int | None]
-) -> None:
-    """Replace the workspace's settings: a severity given None goes back to the default.
-
-    Issues already open keep the deadline they were given when they opened.
-    """
-    rows = {
-        row.severity: row
-        for row in (
-            await session.scalars(in_workspace(IssueResponseTime, workspace_id).with_for_update())
-        ).all()
-    }
-    for severity in Severity:
-        wanted, row = minutes.get(severity), rows.get(severity)
-        if wanted is None and row is not None:
-            await session.delete(row)
-        elif wanted is not None and row is None:
-            session.add(
-                IssueResponseTime(workspace_id=workspace_id, severity=severity, minutes=wanted)
-            )
-        elif wanted is not None and row is not None:
-            row.minutes = wanted
-    await session.flush()
-
-
-async def _response_due(
-    session: AsyncSession, workspace_id: uuid.UUID, severity: Severity, opened_at: datetime
-) -> datetime:
-    minutes = await session.scalar(
-        select(IssueResponseTime.minutes).where(
-            IssueResponseTime.workspace_id == workspace_id,
-            IssueResponseTime.severity == severity,
-        )
-    )
-    return opened_at + timedelta(minutes=minutes or DEFAULT_RESPONSE_MINUTES)
-
 
 # --- reading ------------------------------------------------------------------------------
 
@@ -162,6 +109,7 @@ async def _issue_created(session: AsyncSession, issue: Issue, actor: Actor | Non
             "owner_id": str(issue.owner_id),
             "alert_id": None if issue.alert_id is None else str(issue.alert_id),
             "response_due_at": issue.response_due_at.isoformat(),
+            "resolution_due_at": issue.resolution_due_at.isoformat(),
         },
     )
 
@@ -174,7 +122,8 @@ async def create_issue(
     actor: Actor | None,
     now: datetime,
 ) -> Issue:
-    """A manual issue; its response is due after the workspace's time for its severity."""
+    """A manual issue; its response and its resolution are due after the workspace's
+    times for its severity."""
     campaign_id: uuid.UUID = data["campaign_id"]
     errors = await _campaign_errors(session, workspace_id, campaign_id)
     if not errors:
@@ -193,7 +142,8 @@ async def create_issue(
         status=IssueStatus.open,
         source=IssueSource.manual,
         opened_at=now,
-        response_due_at=await _response_due(session, workspace_id, severity, now),
+        response_due_at=await response_due(session, workspace_id, severity, now),
+        resolution_due_at=await resolution_due(session, workspace_id, severity, now),
         responded_at=now if data.get("action_plan") else None,
     )
     session.add(issue)
@@ -244,7 +194,8 @@ async def open_issue_for_alert(
         source=IssueSource.alert,
         alert_id=alert_id,
         opened_at=now,
-        response_due_at=await _response_due(session, workspace_id, level, now),
+        response_due_at=await response_due(session, workspace_id, level, now),
+        resolution_due_at=await resolution_due(session, workspace_id, level, now),
     )
     try:
         async with session.begin_nested():
@@ -321,7 +272,12 @@ async def update_issue(
     awaiting_response = issue.responded_at is None and "responded_at" not in changes
     if severity is not None and awaiting_response and issue.sla_breached_at is None:
         # A new severity brings its own response time, counted from the opening.
-        changes["response_due_at"] = await _response_due(
+        changes["response_due_at"] = await response_due(
+            session, issue.workspace_id, severity, issue.opened_at
+        )
+    if severity is not None and issue.resolution_overdue_at is None:
+        # Likewise for the resolution, until it was found overdue (that mark is history).
+        changes["resolution_due_at"] = await resolution_due(
             session, issue.workspace_id, severity, issue.opened_at
         )
     apply_changes(issue, changes, None)
@@ -375,47 +331,3 @@ async def add_comment(
     session.add(comment)
     await session.flush()
     return comment
-
-
-# --- the response SLA ---------------------------------------------------------------------
-
-BREACH_BATCH = 500
-
-
-async def mark_response_breaches(
-    session: AsyncSession, *, now: datetime, limit: int = BREACH_BATCH
-) -> list[Issue]:
-    """Record `sla_breached_at` on issues whose action plan is overdue, and an event each.
-
-    Exactly once with any number of workers: rows another transaction holds are skipped
-    (SKIP LOCKED), and a row that another transaction breached and committed no longer
-    matches `sla_breached_at IS NULL` when PostgreSQL rechecks it under the lock.
-    Any issues beyond `limit` are left for the next run.
-    """
-    overdue = (
-        await session.scalars(
-            select(Issue)
-            .where(response_overdue(now), Issue.sla_breached_at.is_(None))
-            .order_by(Issue.response_due_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    ).all()
-    for issue in overdue:
-        issue.sla_breached_at = now
-        await record_event(
-            session,
-            workspace_id=issue.workspace_id,
-            kind=kinds.ISSUE_SLA_BREACHED,
-            subject_type="issue",
-            subject_id=issue.id,
-            campaign_id=issue.campaign_id,
-            data={
-                "title": issue.title,
-                "severity": issue.severity.value,
-                "owner_id": str(issue.owner_id),
-                "response_due_at": issue.response_due_at.isoformat(),
-            },
-        )
-    await session.flush()
-    return list(overdue)

@@ -1,8 +1,13 @@
 """What goes on the wire for each endpoint format, built from a delivery's stored payload.
 
-The body depends only on stored fields, so every retry sends the same bytes under the
-same `webhook-id`; only `webhook-timestamp` and the signature are fresh per attempt (a
-receiver's tolerance window is measured against them).
+The body depends only on stored fields, so every retry sends the same message under the
+same `webhook-id`; only the signature and its timestamp are fresh per attempt (a
+receiver's tolerance window is measured against them): the `webhook-*` headers for the
+Standard Webhooks formats, the body's `timestamp` and `sign` for a Feishu bot, the URL's
+for a DingTalk robot.
+
+Every chat format (slack, feishu, dingtalk, wecom) shows what `messages.message()` says;
+see `bots` for the Chinese teams' bots.
 """
 
 import uuid
@@ -14,10 +19,14 @@ import orjson
 
 from shared.events import kinds
 from shared.integrations import signing
+from shared.notifications import bots, messages
+from shared.notifications.messages import Dialect
 from shared.notifications.models import EndpointFormat, NotificationEndpoint
 
 PAYLOAD_VERSION = 1
-TEST_KIND = "test"
+TEST_KIND = messages.TEST_KIND
+USER_AGENT = "campaignops-notifications/1"
+SLACK_SECTION_CHARS = 3000  # Slack's limit for a section's text
 
 # Our states to PagerDuty's: the incident follows the alert (dedup_key = fingerprint).
 PAGERDUTY_ACTIONS = {
@@ -31,25 +40,12 @@ SLACK_EMOJI = {
     "warning": ":warning:",
     "critical": ":rotating_light:",
 }
-
-_TITLES = {
-    kinds.ALERT_FIRED: "Alert firing",
-    kinds.ALERT_ACKNOWLEDGED: "Alert acknowledged",
-    kinds.ALERT_RESOLVED: "Alert resolved",
-    "alert.escalated": "Alert escalated",
-    kinds.ISSUE_CREATED: "Issue opened",
-    kinds.ISSUE_SLA_BREACHED: "Issue without an action plan past its deadline",
-    kinds.TASK_OVERDUE: "Task overdue",
-    kinds.CAMPAIGN_SUBMITTED: "Campaign submitted for approval",
-    kinds.CAMPAIGN_APPROVED: "Campaign approved",
-    kinds.CAMPAIGN_REJECTED: "Campaign rejected",
-    kinds.CAMPAIGN_ACTIVATED: "Campaign activated",
-    TEST_KIND: "Test notification",
-}
+summary = messages.summary
 
 
 @dataclass(frozen=True)
 class Outgoing:
+    url: str
     body: bytes
     headers: dict[str, str]
 
@@ -64,53 +60,38 @@ def envelope(kind: str, payload: dict[str, Any], created_at: datetime) -> dict[s
     }
 
 
-def summary(kind: str, payload: dict[str, Any]) -> str:
-    """One line a person understands: what happened, to what."""
-    title = _TITLES.get(kind, kind)
-    what = payload.get("message") or payload.get("title") or payload.get("campaign_name") or ""
-    severity = payload.get("severity")
-    prefix = f"[{severity}] " if severity else ""
-    campaign = payload.get("campaign_name")
-    where = f" ({campaign})" if campaign and campaign != what else ""
-    return f"{prefix}{title}: {what}{where}" if what else f"{prefix}{title}{where}"
+def _slack_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def slack_message(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     """An incoming-webhook message: `text` for notifications, blocks for the channel."""
-    text = summary(kind, payload)
-    severity = str(payload.get("severity") or "")
-    fields = [
-        f"*{label}*\n{payload[key]}"
-        for key, label in (
-            ("severity", "Severity"),
-            ("campaign_name", "Campaign"),
-            ("channel", "Channel"),
-            ("value", "Value"),
-            ("threshold", "Threshold"),
-            ("status", "Status"),
-        )
-        if payload.get(key) not in (None, "")
-    ]
+    message = messages.message(kind, payload)
+    emoji = SLACK_EMOJI.get(message.severity or "", "")
     blocks: list[dict[str, Any]] = [
         {
             "type": "section",
-            "text": {"type": "mrkdwn", "text": f"{SLACK_EMOJI.get(severity, '')} *{text}*".strip()},
+            "text": {"type": "mrkdwn", "text": f"{emoji} *{_slack_text(message.title)}*".strip()},
         }
     ]
-    if fields:
+    if message.facts:
+        fields = [f"*{label}*\n{_slack_text(value)}" for label, value in message.facts]
         blocks.append(
             {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields[:10]]}
         )
-    if payload.get("link"):
+    if message.body.strip():
+        text = messages.dialect(message.body, Dialect.slack)
+        if len(text) > SLACK_SECTION_CHARS:
+            text = text[: SLACK_SECTION_CHARS - 1] + messages.ELLIPSIS
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+    if message.link:
         blocks.append(
             {
                 "type": "context",
-                "elements": [
-                    {"type": "mrkdwn", "text": f"<{payload['link']}|Open in campaignops>"}
-                ],
+                "elements": [{"type": "mrkdwn", "text": f"<{message.link}|{message.link_text}>"}],
             }
         )
-    return {"text": text, "blocks": blocks}
+    return {"text": message.title, "blocks": blocks}
 
 
 def pagerduty_event(
@@ -146,6 +127,7 @@ def pagerduty_event(
 def body_of(
     endpoint: NotificationEndpoint, kind: str, payload: dict[str, Any], created_at: datetime
 ) -> bytes:
+    """The body of the Standard Webhooks formats (webhook, slack, pagerduty)."""
     if endpoint.format == EndpointFormat.slack:
         document = slack_message(kind, payload)
     elif endpoint.format == EndpointFormat.pagerduty:
@@ -153,6 +135,18 @@ def body_of(
     else:
         document = envelope(kind, payload, created_at)
     return orjson.dumps(document)
+
+
+def bot_body(
+    endpoint: NotificationEndpoint, kind: str, payload: dict[str, Any], now: datetime
+) -> bytes:
+    """A chat bot's body, in Chinese (a Feishu body carries its signature)."""
+    message = messages.message(kind, payload, language="zh")
+    if endpoint.format == EndpointFormat.feishu:
+        return bots.feishu_body(message, secret=endpoint.secret, now=now)
+    if endpoint.format == EndpointFormat.dingtalk:
+        return bots.dingtalk_body(message)
+    return bots.wecom_body(message)
 
 
 def signature(endpoint: NotificationEndpoint, webhook_id: str, at: datetime, body: bytes) -> str:
@@ -178,15 +172,25 @@ def outgoing(
     created_at: datetime,
     now: datetime,
 ) -> Outgoing:
+    if endpoint.is_bot:
+        # The services check their own signature, made with the bot's secret; ours would
+        # be noise to them. `webhook-id` stays: a relay in between can drop duplicates.
+        headers = {
+            "content-type": "application/json; charset=utf-8",
+            "user-agent": USER_AGENT,
+            "webhook-id": webhook_id,
+        }
+        url = bots.signed_url(endpoint.format, endpoint.url, endpoint.secret, now)
+        return Outgoing(url, bot_body(endpoint, kind, payload, now), headers)
     body = body_of(endpoint, kind, payload, created_at)
     headers = {
         "content-type": "application/json",
-        "user-agent": "campaignops-notifications/1",
+        "user-agent": USER_AGENT,
         "webhook-id": webhook_id,
         "webhook-timestamp": str(int(now.timestamp())),
         "webhook-signature": signature(endpoint, webhook_id, now, body),
     }
-    return Outgoing(body, headers)
+    return Outgoing(endpoint.url, body, headers)
 
 
 def new_webhook_id() -> str:

@@ -18,6 +18,15 @@ class EndpointFormat(StrEnum):
     webhook = "webhook"  # Standard Webhooks signed JSON
     slack = "slack"  # a Slack incoming-webhook message
     pagerduty = "pagerduty"  # PagerDuty Events API v2
+    feishu = "feishu"  # a Feishu (Lark) custom bot, signed with the bot's own secret
+    dingtalk = "dingtalk"  # a DingTalk custom robot, signed (加签) with the bot's own secret
+    wecom = "wecom"  # a WeCom group bot (the key in its URL is the credential)
+
+
+# Chat bots of the teams' own tools: they read their own JSON and answer `code`/`errcode`.
+BOT_FORMATS = frozenset({EndpointFormat.feishu, EndpointFormat.dingtalk, EndpointFormat.wecom})
+# The bots whose requests carry a signature by the bot's secret, when it has one.
+SIGNED_BOT_FORMATS = frozenset({EndpointFormat.feishu, EndpointFormat.dingtalk})
 
 
 class DeliveryStatus(StrEnum):
@@ -29,9 +38,13 @@ class DeliveryStatus(StrEnum):
 class NotificationEndpoint(Base, WorkspaceScoped):
     """A receiver of notifications, with the filter of the events it wants from the feed.
 
-    The secret signs every request (Standard Webhooks, whatever the format: Slack and
-    PagerDuty ignore the headers). HMAC needs the secret itself, so it is stored; during
-    a rotation the previous one also signs until `previous_expires_at`.
+    For `webhook`, `slack` and `pagerduty` the secret is ours (`whsec_...`) and signs every
+    request (Standard Webhooks; Slack and PagerDuty ignore the headers); during a rotation
+    the previous one also signs until `previous_expires_at`. For the chat bots (`feishu`,
+    `dingtalk`, `wecom`) it is the bot's own signing secret, copied by an admin from the
+    bot's security settings, or empty when the bot does not sign (WeCom never does): those
+    services check one secret at a time, so there is no previous one. HMAC needs the secret
+    itself, so it is stored.
     """
 
     __tablename__ = "notification_endpoints"
@@ -54,6 +67,23 @@ class NotificationEndpoint(Base, WorkspaceScoped):
     member_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("members.id", ondelete="CASCADE"), index=True
     )
+
+    @property
+    def is_bot(self) -> bool:
+        return self.format in BOT_FORMATS
+
+    @property
+    def webhook_secret(self) -> str | None:
+        """Our Standard Webhooks secret; None for a chat bot (its secret is the bot's)."""
+        return None if self.is_bot else self.secret
+
+    @property
+    def bot_secret_hint(self) -> str | None:
+        """Enough of a bot's signing secret to tell which one is set, never the secret."""
+        if not self.is_bot or not self.secret:
+            return None
+        # Its last 4 characters, and only of a secret long enough to keep most of it hidden.
+        return "..." + self.secret[-4:] if len(self.secret) >= 16 else "..."
 
 
 class Delivery(Base, WorkspaceScoped):

@@ -25,6 +25,19 @@ from shared.schemas import LongText, Name, RequestModel, ResponseModel
 Url = Annotated[AnyHttpUrl, Field(description="https (http only for allowlisted networks)")]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 RoutingKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# What DingTalk shows under 加签: SEC and 64 hex digits (examples, not real secrets).
+_BOT_SECRET = "SEC3d5c1c0e3f2a4b7d9e8f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4"  # noqa: S105
+_NEW_BOT_SECRET = "SECa0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2"  # noqa: S105
+BotSecret = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=8, max_length=100, pattern=r"^[!-~]+$"),
+    Field(
+        description="feishu and dingtalk only: the signing secret shown in the bot's security "
+        "settings (Feishu 签名校验, DingTalk 加签, `SEC...`). Never shown back; "
+        "`bot_secret_hint` tells which one is set",
+        examples=[_BOT_SECRET],
+    ),
+]
 
 
 def _known_kinds(values: list[str]) -> list[str]:
@@ -47,6 +60,7 @@ _ENDPOINT_EXAMPLE: dict[str, JsonValue] = {
     "campaign_ids": [],
     "campaign_tags": ["618"],
     "routing_key": None,
+    "bot_secret_hint": None,
     "member_id": None,
     "secret_rotated_at": None,
     "previous_expires_at": None,
@@ -66,7 +80,15 @@ class EndpointCreate(RequestModel):
                     "format": "webhook",
                     "event_kinds": ["alert.fired", "alert.resolved"],
                     "min_severity": "warning",
-                }
+                },
+                {
+                    "name": "618 大促 DingTalk group",
+                    "url": "https://oapi.dingtalk.com/robot/send?access_token=8d1f0e3c2b4a59687f6e5d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a2f1e0",
+                    "format": "dingtalk",
+                    "bot_secret": _BOT_SECRET,
+                    "event_kinds": ["alert.fired", "report.daily"],
+                    "campaign_tags": ["618"],
+                },
             ]
         }
     )
@@ -93,6 +115,7 @@ class EndpointCreate(RequestModel):
     routing_key: RoutingKey | None = Field(
         default=None, description="PagerDuty integration key; required for `pagerduty`"
     )
+    bot_secret: BotSecret | None = None
     member_id: uuid.UUID | None = Field(
         default=None,
         description="A member's personal endpoint: reached by escalations, not the event feed",
@@ -103,7 +126,13 @@ class EndpointCreate(RequestModel):
 
 class EndpointUpdate(RequestModel):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"enabled": False}, {"min_severity": "critical"}]}
+        json_schema_extra={
+            "examples": [
+                {"enabled": False},
+                {"min_severity": "critical"},
+                {"bot_secret": _NEW_BOT_SECRET},
+            ]
+        }
     )
 
     name: Name | MISSING = MISSING
@@ -116,6 +145,7 @@ class EndpointUpdate(RequestModel):
     campaign_ids: Annotated[list[uuid.UUID], Field(max_length=200)] | MISSING = MISSING
     campaign_tags: Annotated[list[Tag], Field(max_length=50)] | MISSING = MISSING
     routing_key: RoutingKey | MISSING | None = MISSING
+    bot_secret: BotSecret | MISSING | None = MISSING
 
     @field_validator("event_kinds")
     @classmethod
@@ -146,6 +176,10 @@ class EndpointOut(ResponseModel):
     campaign_ids: list[uuid.UUID]
     campaign_tags: list[str]
     routing_key: str | None
+    bot_secret_hint: str | None = Field(
+        description="feishu and dingtalk: `...` and the last 4 characters of the bot's signing "
+        "secret; null when the bot does not sign"
+    )
     member_id: uuid.UUID | None
     secret_rotated_at: datetime | None
     previous_expires_at: datetime | None = Field(
@@ -165,7 +199,11 @@ class EndpointWithSecret(EndpointOut):
         }
     )
 
-    secret: str = Field(description="Standard Webhooks signing secret. Shown only now.")
+    secret: str | None = Field(
+        validation_alias="webhook_secret",
+        description="Standard Webhooks signing secret (webhook, slack, pagerduty). Shown only "
+        "now. null for the chat bots (feishu, dingtalk, wecom), signed by the bot's own secret",
+    )
 
 
 class AttemptOut(ResponseModel):

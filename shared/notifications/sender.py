@@ -27,7 +27,7 @@ import httpx
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.notifications import formats, urls
+from shared.notifications import bots, formats, urls
 from shared.notifications.models import (
     Delivery,
     DeliveryAttempt,
@@ -59,6 +59,7 @@ BATCH = 100
 LANES = 2  # batches at once per run: while one is recorded, the other is being sent
 EXCERPT_BYTES = 1024
 DRAIN_BYTES = 64 * 1024  # read small answers to the end so the connection is reused
+JUDGED_BYTES = 16 * 1024  # a chat bot's answer is read this far for its result code
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,12 @@ class Answer:
     latency_ms: int
     excerpt: str | None
     deferred: bool = False  # never sent: no slot for its receiver in time
+    throttle: timedelta | None = None  # the receiver said "too many": not again before this
 
     @property
     def ok(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
+        # A chat bot's 200 carrying a non-zero code has `error` set: not a success.
+        return self.status_code is not None and 200 <= self.status_code < 300 and not self.error
 
 
 @dataclass
@@ -107,6 +110,11 @@ def next_delay(attempts: int, rng: random.Random | None = None) -> timedelta | N
     base = RETRY_DELAYS[attempts - 1]
     factor = 1 + (rng or random).uniform(-JITTER, JITTER)
     return base * factor
+
+
+def held_back(throttle: timedelta, rng: random.Random | None = None) -> timedelta:
+    """The wait a rate-limited receiver asked for, plus up to 20%: never earlier."""
+    return throttle * (1 + (rng or random).uniform(0, JITTER))
 
 
 async def earliest_due(session: AsyncSession) -> datetime | None:
@@ -187,7 +195,11 @@ async def call(
     created_at: datetime,
     allowed: Sequence[urls.IPNetwork],
 ) -> Answer:
-    """One signed request; never raises for what the receiver (or the network) does."""
+    """One signed request; never raises for what the receiver (or the network) does.
+
+    A chat bot's service answers 200 to failures too: its answer's result code decides,
+    and the code with the service's message goes to the attempt's `error`.
+    """
     at = utcnow()  # the real clock: receivers check the signature's timestamp against theirs
     outgoing = formats.outgoing(
         endpoint, kind=kind, payload=payload, webhook_id=webhook_id, created_at=created_at, now=at
@@ -195,7 +207,8 @@ async def call(
     started = time.perf_counter()
     status_code: int | None = None
     error: str | None = None
-    excerpt: bytes = b""
+    throttle: timedelta | None = None
+    kept: bytes = b""
     try:
         # httpx's timeouts bound each read and write; this bounds the whole exchange, so a
         # receiver trickling its answer cannot hold the delivery past its lease.
@@ -204,23 +217,27 @@ async def call(
                 # Plain http only inside allowlisted networks: checked again, as at creation.
                 await urls.check_url(endpoint.url, allowed)
             async with client.stream(
-                "POST", endpoint.url, content=outgoing.body, headers=outgoing.headers
+                "POST", outgoing.url, content=outgoing.body, headers=outgoing.headers
             ) as response:
                 status_code = response.status_code
                 read = 0
                 async for chunk in response.aiter_raw():
-                    if len(excerpt) < EXCERPT_BYTES:
-                        excerpt += chunk[: EXCERPT_BYTES - len(excerpt)]
+                    if len(kept) < JUDGED_BYTES:
+                        kept += chunk[: JUDGED_BYTES - len(kept)]
                     read += len(chunk)
                     if read > DRAIN_BYTES:
                         break  # a large answer: not worth reading for an excerpt
+            if endpoint.is_bot and 200 <= status_code < 300:
+                verdict = bots.judge(endpoint.format, kept)
+                error, throttle = verdict.error, verdict.throttle
     except (httpx.TimeoutException, TimeoutError):
         error = "timeout"
     except (httpx.HTTPError, urls.UnsafeUrl) as exc:
         error = f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__
     latency_ms = round((time.perf_counter() - started) * 1000)
+    excerpt = kept[:EXCERPT_BYTES]
     text = excerpt.decode("utf-8", "replace").replace("\x00", "") if status_code else None
-    return Answer(at, status_code, error, latency_ms, text)
+    return Answer(at, status_code, error, latency_ms, text, throttle=throttle)
 
 
 def _outcome(claimed: Claimed, answer: Answer, now: datetime) -> dict[str, Any]:
@@ -239,6 +256,10 @@ def _outcome(claimed: Claimed, answer: Answer, now: datetime) -> dict[str, Any]:
     if answer.ok:
         return values | {"b_status": DeliveryStatus.delivered.value, "b_delivered_at": answer.at}
     delay = None if answer.status_code == 410 else next_delay(attempts)
+    if delay is not None and answer.throttle is not None:
+        # A bot's rate limit (DingTalk holds a robot back 10 minutes): an earlier try
+        # would only be refused again and spend an attempt.
+        delay = max(delay, held_back(answer.throttle))
     if delay is None:
         return values | {"b_status": DeliveryStatus.dead.value}
     return values | {"b_status": DeliveryStatus.pending.value, "b_next": now + delay}

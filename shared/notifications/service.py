@@ -18,8 +18,10 @@ from shared.errors import Conflict, FieldError, Invalid
 from shared.events.models import Event
 from shared.ids import new_id
 from shared.integrations import signing
-from shared.notifications import formats, urls
+from shared.notifications import bots, formats, messages, urls
 from shared.notifications.models import (
+    BOT_FORMATS,
+    SIGNED_BOT_FORMATS,
     Delivery,
     DeliveryAttempt,
     DeliveryStatus,
@@ -29,6 +31,7 @@ from shared.notifications.models import (
 from shared.pagination import PageRequest, Results, SortKey, paginate
 from shared.rules.models import Severity
 from shared.tenancy import get_in_workspace, in_workspace
+from shared.timeutil import utcnow
 from shared.versioning import apply_changes
 from shared.workspaces.models import Member
 
@@ -132,10 +135,12 @@ def endpoint_wants(
 # --- events -> notifications --------------------------------------------------------------
 
 
-def _link(subject_type: str, subject_id: uuid.UUID) -> str:
+def _link(subject_type: str, subject_id: uuid.UUID, campaign_id: uuid.UUID | None) -> str:
+    known = messages.subject_link(subject_type, subject_id, campaign_id)
+    if known is not None:
+        return known
     base = get_settings().public_base_url.rstrip("/")
-    collection = {"alert": "alerts", "issue": "issues", "task": "tasks", "campaign": "campaigns"}
-    return f"{base}/v1/{collection.get(subject_type, subject_type + 's')}/{subject_id}"
+    return f"{base}/v1/{subject_type}s/{subject_id}"
 
 
 async def notify_event(session: AsyncSession, event: Event) -> list[Delivery]:
@@ -188,7 +193,7 @@ async def notify_event(session: AsyncSession, event: Event) -> list[Delivery]:
         "campaign_id": str(campaign_id) if campaign_id else None,
         "campaign_name": campaign.name if campaign is not None else None,
         "occurred_at": event.occurred_at.isoformat(),
-        "link": _link(subject_type, subject_id),
+        "link": _link(subject_type, subject_id, campaign_id),
         **data,
     }
     if subject_type == "alert" and "fingerprint" not in payload:
@@ -261,6 +266,32 @@ async def _check_references(
         raise Invalid("The endpoint refers to what does not exist.", errors)
 
 
+def _check_bot_secret(format: EndpointFormat, bot_secret: str | None) -> None:
+    if bot_secret is not None and format not in SIGNED_BOT_FORMATS:
+        raise Invalid(
+            f"A {format.value} endpoint has no bot signing secret.",
+            [
+                FieldError(
+                    "bot_secret",
+                    "Only feishu and dingtalk bots sign with a secret of their own "
+                    "(WeCom's key is in its URL; webhook endpoints get our whsec_ secret).",
+                )
+            ],
+        )
+
+
+async def _check_bot_url(
+    format: EndpointFormat, url: str, allowed: Sequence[urls.IPNetwork]
+) -> None:
+    """A bot's URL has its service's host and path (any host inside the allowlisted
+    networks, where a private deployment or relay may live)."""
+    if format not in BOT_FORMATS:
+        return
+    problem = bots.url_problem(format, url, host_vouched=await urls.inside_allowed(url, allowed))
+    if problem is not None:
+        raise Invalid(f"The URL is refused: {problem}", [FieldError("url", problem)])
+
+
 def _check_format(endpoint: NotificationEndpoint) -> None:
     if endpoint.format == EndpointFormat.pagerduty and not endpoint.routing_key:
         raise Invalid(
@@ -276,11 +307,20 @@ async def create_endpoint(
     data: dict[str, Any],
     allowed: Sequence[urls.IPNetwork],
 ) -> NotificationEndpoint:
-    """`allowed`: the networks callbacks may reach besides the public internet."""
+    """`allowed`: the networks callbacks may reach besides the public internet.
+
+    A chat bot keeps the signing secret given from its settings (`bot_secret`, or none);
+    the other formats get a new Standard Webhooks secret of ours.
+    """
     data = data | {"url": str(data["url"])}
+    bot_secret = data.pop("bot_secret", None)
+    format = EndpointFormat(data.get("format") or EndpointFormat.webhook)
+    _check_bot_secret(format, bot_secret)
     await _check_url(data["url"], allowed)
+    await _check_bot_url(format, data["url"], allowed)
     await _check_references(session, workspace_id, data)
-    endpoint = NotificationEndpoint(workspace_id=workspace_id, secret=signing.new_secret(), **data)
+    secret = (bot_secret or "") if format in BOT_FORMATS else signing.new_secret()
+    endpoint = NotificationEndpoint(workspace_id=workspace_id, secret=secret, **data)
     _check_format(endpoint)
     session.add(endpoint)
     await session.flush()
@@ -314,11 +354,34 @@ async def update_endpoint(
     changes: dict[str, Any],
     expected_versions: Collection[int] | None,
     allowed: Sequence[urls.IPNetwork],
+    now: datetime | None = None,
 ) -> NotificationEndpoint:
+    """`bot_secret` replaces a bot's signing secret at once (null: the bot does not sign):
+    Feishu and DingTalk check one secret at a time, so there is no overlap to give."""
+    changes = dict(changes)
+    secret_given = "bot_secret" in changes
+    bot_secret = changes.pop("bot_secret", None)
+    format = EndpointFormat(changes.get("format", endpoint.format))
+    if (format in BOT_FORMATS) != endpoint.is_bot:
+        raise Invalid(
+            "A chat bot endpoint cannot become a webhook, slack or pagerduty one, nor the "
+            "reverse (their secrets differ): register a new endpoint.",
+            [FieldError("format", f"Cannot change from {endpoint.format} to {format}.")],
+        )
+    if secret_given:
+        _check_bot_secret(format, bot_secret)
     if "url" in changes:
-        changes = changes | {"url": str(changes["url"])}
+        changes["url"] = str(changes["url"])
         if changes["url"] != endpoint.url:
             await _check_url(changes["url"], allowed)
+    if changes.get("url", endpoint.url) != endpoint.url or format != endpoint.format:
+        await _check_bot_url(format, changes.get("url", endpoint.url), allowed)
+    if secret_given:
+        changes["secret"] = bot_secret or ""
+    elif format != endpoint.format and endpoint.is_bot:
+        changes["secret"] = ""  # another bot's secret means nothing to this one
+    if changes.get("secret", endpoint.secret) != endpoint.secret:
+        changes["secret_rotated_at"] = now or utcnow()
     await _check_references(session, endpoint.workspace_id, changes)
     if changes.get("enabled") is True:
         changes = changes | {"disabled_reason": None}
@@ -345,7 +408,17 @@ async def delete_endpoint(
 async def rotate_secret(
     session: AsyncSession, *, endpoint: NotificationEndpoint, overlap: timedelta, now: datetime
 ) -> NotificationEndpoint:
-    """A new secret; requests are signed with both during `overlap`, so receivers can switch."""
+    """A new secret; requests are signed with both during `overlap`, so receivers can switch.
+
+    Not for a chat bot: its secret is the bot's, reset in the bot's settings and given here
+    with `bot_secret`.
+    """
+    if endpoint.is_bot:
+        raise Conflict(
+            f"A {endpoint.format.value} endpoint is signed with the bot's own secret: reset it "
+            "in the bot's security settings, then PATCH the endpoint's `bot_secret`.",
+            code="bot_secret_from_bot_settings",
+        )
     endpoint.previous_secret = endpoint.secret if overlap > timedelta(0) else None
     endpoint.previous_expires_at = now + overlap if overlap > timedelta(0) else None
     endpoint.secret = signing.new_secret()

@@ -213,6 +213,21 @@ async def check_url(url: str, allowed: Iterable[IPNetwork]) -> None:
         raise UnsafeUrl("The URL must use https (http only for allowlisted networks).")
 
 
+async def inside_allowed(url: str, allowed: Iterable[IPNetwork]) -> bool:
+    """Whether every address of the URL's host lies in the operator's allowlisted networks
+    (a private deployment or relay of a chat service, or a test receiver)."""
+    allowed = tuple(allowed)
+    parts = urlsplit(url)
+    if not allowed or not parts.hostname:
+        return False
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        addresses = await resolve(parts.hostname, port)
+    except (ValueError, UnsafeUrl):
+        return False
+    return all(_allowlisted(a, allowed) for a in addresses)
+
+
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """Resolves, checks, and connects to the checked address: the check at connect time."""
 

@@ -10,6 +10,8 @@ from shared.events import kinds
 from shared.events.service import subscribe
 from shared.notifications.service import notify_event
 from shared.reactions import alerts
+from shared.reactions import issues as issue_deadlines
+from shared.reactions import tasks as task_notices
 
 
 def install() -> None:
@@ -20,3 +22,9 @@ def install() -> None:
     # a resolved one stops the escalation and says so on the issue.
     subscribe(alerts.on_fired, kinds=[kinds.ALERT_FIRED])
     subscribe(alerts.on_resolved, kinds=[kinds.ALERT_RESOLVED])
+    # An issue not resolved in time: its escalation policy's `resolution_overdue` targets
+    # are told (after the feed's subscribers, whom it does not tell twice).
+    subscribe(issue_deadlines.on_resolution_overdue, kinds=[kinds.ISSUE_RESOLUTION_OVERDUE])
+    # A task assigned, submitted for review, returned or due soon reaches the member it
+    # concerns on their personal endpoints.
+    subscribe(task_notices.notify_member, kinds=task_notices.KINDS)

@@ -1,10 +1,20 @@
 """The work breakdown: strategy -> module -> task, with finish-to-start dependencies."""
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy import text as sql
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -27,6 +37,7 @@ class TaskStatus(StrEnum):
     todo = "todo"
     in_progress = "in_progress"
     blocked = "blocked"
+    in_review = "in_review"  # submitted by its owner, waiting for its approver (R2)
     done = "done"
     cancelled = "cancelled"
 
@@ -101,3 +112,79 @@ class TaskDependency(Base, WorkspaceScoped, Tracked):
 
     def change_log_task_ids(self) -> list[uuid.UUID]:
         return [self.predecessor_id, self.successor_id]
+
+
+class ReviewOutcome(StrEnum):
+    accepted = "accepted"
+    returned = "returned"
+
+
+class TaskReview(Base, WorkspaceScoped):
+    """One submission of a task's deliverable to its approver (R2), and what they decided.
+
+    A task has at most one open review (no outcome yet): a partial unique index says so.
+    The execution log tells the story as notes; this row is the structured record.
+    """
+
+    __tablename__ = "task_reviews"
+    __table_args__ = (
+        UniqueConstraint("task_id", "number"),
+        Index(
+            "uq_task_reviews_open_task_id",
+            "task_id",
+            unique=True,
+            postgresql_where=sql("outcome IS NULL"),
+        ),
+    )
+
+    campaign_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)  # 1 for the first submission, then 2...
+    link: Mapped[str | None] = mapped_column(String(2048))
+    note: Mapped[str | None] = mapped_column(Text)
+    submitted_by_member_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    submitted_at: Mapped[datetime]
+    outcome: Mapped[ReviewOutcome | None] = mapped_column(str_enum(ReviewOutcome))
+    decided_by_member_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[datetime | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class TaskReminderSetting(Base, WorkspaceScoped):
+    """How many working days ahead owners hear that a task is due: the workspace's default
+    (no campaign) or one campaign's own; without a row, the default of 3."""
+
+    __tablename__ = "task_reminder_settings"
+    __table_args__ = (
+        UniqueConstraint("campaign_id"),
+        Index(
+            "uq_task_reminder_settings_workspace_default",
+            "workspace_id",
+            unique=True,
+            postgresql_where=sql("campaign_id IS NULL"),
+        ),
+        CheckConstraint("due_soon_days BETWEEN 0 AND 20", name="due_soon_days_range"),
+    )
+
+    campaign_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE")
+    )
+    due_soon_days: Mapped[int] = mapped_column(SmallInteger)
+
+
+class DueSoonWarning(Base, WorkspaceScoped):
+    """A `task.due_soon` that went out for this task and planned end: the unique key makes
+    it once per due date, whatever number of workers sweep at the same time."""
+
+    __tablename__ = "task_due_soon_warnings"
+    __table_args__ = (UniqueConstraint("task_id", "planned_end"),)
+
+    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    planned_end: Mapped[date]
+    warned_at: Mapped[datetime]

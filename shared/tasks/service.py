@@ -15,9 +15,10 @@ from shared.activity.models import ActivityEntry
 from shared.activity.service import NoteKind, add_note
 from shared.actor import Actor
 from shared.campaigns import lifecycle
-from shared.campaigns.models import Campaign, Goal, Phase
+from shared.campaigns.models import BudgetLine, Campaign, Expense, Goal, Phase
 from shared.errors import Conflict, FieldError, Invalid, NotFound
 from shared.ids import new_id
+from shared.tasks import notices, sign_off
 from shared.tasks.models import Task, TaskDependency, TaskLevel, TaskStatus
 from shared.tenancy import in_workspace
 from shared.versioning import apply_changes, check_version
@@ -329,7 +330,9 @@ async def _set_predecessors(
             graph.dependencies.append(dependency)
 
 
-async def create_task(session: AsyncSession, *, campaign: Campaign, data: dict[str, Any]) -> Task:
+async def create_task(
+    session: AsyncSession, *, campaign: Campaign, data: dict[str, Any], actor: Actor | None = None
+) -> Task:
     lifecycle.ensure_editable(campaign, lifecycle.EXECUTION_EDITABLE, "Tasks")
     graph = await load_graph(session, campaign)
     predecessors = data.pop("predecessors", [])
@@ -353,11 +356,18 @@ async def create_task(session: AsyncSession, *, campaign: Campaign, data: dict[s
     graph.tasks[task.id] = task
     await _set_predecessors(session, campaign, graph, task, predecessors)
     await session.flush()
+    await notices.record_assignments(
+        session, campaign=campaign, assignments=[(task, None)], actor=actor
+    )
     return task
 
 
 async def bulk_create(
-    session: AsyncSession, *, campaign: Campaign, items: list[dict[str, Any]]
+    session: AsyncSession,
+    *,
+    campaign: Campaign,
+    items: list[dict[str, Any]],
+    actor: Actor | None = None,
 ) -> list[Task]:
     """A whole breakdown in one go: every item is checked first; any error and none is made."""
     lifecycle.ensure_editable(campaign, lifecycle.EXECUTION_EDITABLE, "Tasks")
@@ -434,6 +444,9 @@ async def bulk_create(
                 )
             )
     await session.flush()
+    await notices.record_assignments(
+        session, campaign=campaign, assignments=[(t, None) for t, _, _ in created], actor=actor
+    )
     return [task for task, _, _ in created]
 
 
@@ -449,7 +462,9 @@ async def update_task(
 ) -> Task:
     check_version(task, expected_versions)
     lifecycle.ensure_editable(campaign, lifecycle.EXECUTION_EDITABLE, "Tasks")
+    sign_off.check_patch(task, changes)
     graph = await load_graph(session, campaign)
+    previous_owner = task.owner_id
     predecessors = changes.pop("predecessors", None)
     force_reason = changes.pop("force_reason", None)
     today = campaign.local_date(now)
@@ -465,14 +480,14 @@ async def update_task(
 
     status = changes.get("status")
     if status is not None and status != task.status:
-        await _check_order_of_work(session, campaign, graph, task, status, force_reason, actor)
+        await check_order_of_work(session, campaign, graph, task, status, force_reason, actor)
         if status == TaskStatus.in_progress and task.actual_start is None:
             changes.setdefault("actual_start", today)
         if status == TaskStatus.done:
-            changes.setdefault("actual_end", today)
-            changes["progress"] = 100
-            if task.actual_start is None:
-                changes.setdefault("actual_start", changes["actual_end"])
+            # The day given wins (a late update of work finished earlier); progress is 100%.
+            day = changes.get("actual_end", today)
+            given = {k: v for k, v in changes.items() if k != "progress"}
+            changes = sign_off.done_changes(task, day) | given
 
     with session.no_autoflush:  # nothing unchecked reaches the database
         if apply_changes(task, changes, None):
@@ -483,10 +498,13 @@ async def update_task(
         if predecessors is not None:
             await _set_predecessors(session, campaign, graph, task, predecessors)
     await session.flush()
+    await notices.record_assignments(
+        session, campaign=campaign, assignments=[(task, previous_owner)], actor=actor
+    )
     return task
 
 
-async def _check_order_of_work(
+async def check_order_of_work(
     session: AsyncSession,
     campaign: Campaign,
     graph: Graph,
@@ -495,8 +513,9 @@ async def _check_order_of_work(
     force_reason: str | None,
     actor: Actor | None,
 ) -> None:
-    """Starting or finishing needs every predecessor done — or an override with a reason."""
-    if status not in (TaskStatus.in_progress, TaskStatus.done):
+    """Starting, submitting or finishing needs every predecessor done — or an override with
+    a reason."""
+    if status not in (TaskStatus.in_progress, TaskStatus.in_review, TaskStatus.done):
         return
     blockers = [
         graph.tasks[d.predecessor_id]
@@ -536,6 +555,13 @@ async def delete_task(
     child = await session.scalar(select(Task.id).where(Task.parent_id == task.id).limit(1))
     if child is not None:
         raise Conflict("The task has children; remove or move them first.", code="has_children")
+    for money in (BudgetLine, Expense):
+        # Refused rather than cleared: the money would silently stop counting for the work.
+        if await session.scalar(select(money.id).where(money.task_id == task.id).limit(1)):
+            raise Conflict(
+                "Budget lines or expenses name the task; move them to other work first.",
+                code="task_has_money",
+            )
     await session.execute(
         delete(TaskDependency).where(
             (TaskDependency.predecessor_id == task.id) | (TaskDependency.successor_id == task.id)

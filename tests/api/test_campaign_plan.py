@@ -843,6 +843,7 @@ async def test_budget_summary_gives_exact_figures(client, tenant: Tenant, sessio
         "spent": "47345.67",
         "remaining": "402654.33",
         "burn_percent": "10.52",
+        "approved_planned": "450000.00",  # approved: the baseline is the plan itself
     }
     assert category(summary, "labour") == {
         "category": "labour",
@@ -850,6 +851,7 @@ async def test_budget_summary_gives_exact_figures(client, tenant: Tenant, sessio
         "spent": "0.00",
         "remaining": "150000.00",
         "burn_percent": "0.00",
+        "approved_planned": "150000.00",
     }
     assert category(summary, "other") == {
         "category": "other",
@@ -857,6 +859,7 @@ async def test_budget_summary_gives_exact_figures(client, tenant: Tenant, sessio
         "spent": "500.00",
         "remaining": "-500.00",
         "burn_percent": None,
+        "approved_planned": "0.00",
     }
     assert category(summary, "contingency")["planned"] == "100000.00"
     assert summary["planned"] == "900000.00"

@@ -88,11 +88,14 @@ async def test_every_body_and_success_response_has_an_example(spec):
                 assert has_example(spec, content["schema"]), (where, status)
 
 
-async def test_the_csv_import_documents_its_body(spec):
+async def test_the_report_import_documents_both_media_types(spec):
     operation = spec["paths"]["/v1/campaigns/{campaign_id}/metric-points/import"]["post"]
-    assert list(operation["requestBody"]["content"]) == ["text/csv"]
-    assert {"201", "413", "415", "422"} <= set(operation["responses"])
-    assert "Idempotency-Key" in {p["name"] for p in operation["parameters"]}
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    content = operation["requestBody"]["content"]
+    assert list(content) == ["text/csv", xlsx]
+    assert content[xlsx]["schema"]["format"] == "binary"
+    assert {"201", "400", "413", "415", "422"} <= set(operation["responses"])
+    assert {"Idempotency-Key", "sheet"} <= {p["name"] for p in operation["parameters"]}
 
 
 async def test_docs_page_is_served(client):

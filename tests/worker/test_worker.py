@@ -124,14 +124,21 @@ def test_registry_lists_every_job_and_cron():
         "watch_campaign",
         "watch_active_campaigns",
         "check_issue_response_sla",
+        "check_issue_resolution_sla",
         "send_due_deliveries",
         "process_escalations",
+        "warn_tasks_due_soon",
+        "send_due_reports",
+        "send_report",
     ]
     assert [c.name for c in CRON_JOBS] == [
         "cron:prune_idempotency_keys",
         "cron:requeue_stuck_batches",
         "cron:watch_active_campaigns",
         "cron:check_issue_response_sla",
+        "cron:check_issue_resolution_sla",
         "cron:send_due_deliveries",
         "cron:process_escalations",
+        "cron:warn_tasks_due_soon",
+        "cron:send_due_reports",
     ]

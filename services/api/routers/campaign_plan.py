@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.deps import (
     ChangeableCampaign,
@@ -21,9 +22,11 @@ from services.api.deps import (
     set_etag,
 )
 from services.api.problems import problem_responses
+from shared.allocations import references
 from shared.campaigns import plan
 from shared.campaigns import plan_schemas as schemas
-from shared.pagination import Page, page_of
+from shared.campaigns.models import Campaign
+from shared.pagination import Page
 
 router = APIRouter(prefix="/v1/campaigns/{campaign_id}")
 
@@ -42,10 +45,17 @@ def add_routes(
     plural = path.replace("-", "_")
     name = singular.replace(" ", "_")
 
+    async def shown(session: AsyncSession, campaign: Campaign, items: list[Any]) -> list[Any]:
+        # As the API shows them: a kind may name things otherwise than its columns do.
+        views = await plan.present(session, kind, campaign=campaign, items=items)
+        return [out.model_validate(view) for view in views]
+
     async def list_items(
         campaign: ReadableCampaign, session: DbSession, page: Pagination
     ) -> Page[Any]:
-        return page_of(await plan.list_items(session, kind, campaign=campaign, page=page), out)
+        results = await plan.list_items(session, kind, campaign=campaign, page=page)
+        items = await shown(session, campaign, list(results.items))
+        return Page[Any](items=items, next_cursor=results.next_cursor)
 
     async def create_item(
         body: BaseModel,
@@ -56,14 +66,14 @@ def add_routes(
         item = await plan.create_item(session, kind, campaign=campaign, data=body.model_dump())
         response.headers["Location"] = f"/v1/campaigns/{campaign.id}/{path}/{item.id}"
         set_etag(response, item.version)
-        return out.model_validate(item)
+        return (await shown(session, campaign, [item]))[0]
 
     async def get_item(
         item_id: uuid.UUID, campaign: ReadableCampaign, session: DbSession, response: Response
     ) -> Any:
         item = await plan.get_item(session, kind, campaign=campaign, item_id=item_id)
         set_etag(response, item.version)
-        return out.model_validate(item)
+        return (await shown(session, campaign, [item]))[0]
 
     async def update_item(
         item_id: uuid.UUID,
@@ -83,7 +93,7 @@ def add_routes(
             expected_versions=if_match,
         )
         set_etag(response, item.version)
-        return out.model_validate(item)
+        return (await shown(session, campaign, [item]))[0]
 
     async def delete_item(
         item_id: uuid.UUID, campaign: ChangeableCampaign, session: DbSession, if_match: IfMatch
@@ -164,7 +174,7 @@ add_routes(
 add_routes(
     path="budget-lines",
     singular="budget line",
-    kind=plan.BUDGET_LINES,
+    kind=references.BUDGET_LINES,
     create=schemas.BudgetLineCreate,
     update=schemas.BudgetLineUpdate,
     out=schemas.BudgetLineOut,
@@ -173,7 +183,7 @@ add_routes(
 add_routes(
     path="expenses",
     singular="expense",
-    kind=plan.EXPENSES,
+    kind=references.EXPENSES,
     create=schemas.ExpenseCreate,
     update=schemas.ExpenseUpdate,
     out=schemas.ExpenseOut,

@@ -27,6 +27,7 @@ from shared.campaigns.schemas import (
     CancelRequest,
     ReadinessOut,
 )
+from shared.change_requests import plan_versions
 from shared.pagination import Page, page_of
 from shared.schemas import CalendarDay
 from shared.timeutil import utcnow
@@ -234,6 +235,7 @@ async def cancel_campaign(
 )
 async def get_budget(campaign: ReadableCampaign, session: DbSession) -> BudgetSummary:
     summary = await budget.summarize(session, campaign)
+    approved = await plan_versions.baseline(session, campaign)
     return BudgetSummary(
         currency=summary.currency,
         categories=[
@@ -243,6 +245,7 @@ async def get_budget(campaign: ReadableCampaign, session: DbSession) -> BudgetSu
                 spent=f.spent,
                 remaining=f.remaining,
                 burn_percent=f.burn_percent,
+                approved_planned=approved and approved.planned(category),
             )
             for category, f in summary.categories.items()
         ],
@@ -251,4 +254,6 @@ async def get_budget(campaign: ReadableCampaign, session: DbSession) -> BudgetSu
         remaining=summary.total.remaining,
         burn_percent=summary.total.burn_percent,
         contingency_share_percent=summary.contingency_share_percent,
+        plan_version=approved and approved.current_version,
+        approved_planned=approved and approved.planned_total,
     )

@@ -17,12 +17,14 @@ router = APIRouter(tags=["escalations"])
 LEVELS_GUIDE = (
     "Levels run in order: `after_minutes` after the previous one (the first: after the "
     "alert fired); `targets` are endpoints, members (their personal endpoints) or roles "
-    "on the campaign (campaign_owner, task_owner, goal_owner, first_approver, "
+    "on the campaign (campaign_owner, task_owner, goal_owner, issue_owner, first_approver, "
     "final_approver, approvers); `unless: acknowledged` skips the level once the alert "
     "is acknowledged, `unless: action_plan` once its issue has an action plan; "
     "`working_hours` holds a level until the next window (a critical alert passes when "
     "`critical_overrides`). Resolving the alert stops the escalation; silenced alerts do "
-    "not escalate."
+    "not escalate. `resolution_overdue` {targets} names whom to tell, once, when an issue "
+    "(opened by an alert of a rule using the policy, or any issue for the default policy) "
+    "is still unresolved past its `resolution_due_at`."
 )
 
 
@@ -128,7 +130,8 @@ async def alert_escalation(
 
 @router.get(
     "/v1/issues/{issue_id}/escalation",
-    summary="The escalation timeline of the alert that opened the issue (empty for a manual issue)",
+    summary="The issue's escalation timeline: its alert's escalation (none for a manual "
+    "issue) and whom its overdue resolution was told to",
     response_model=list[StepOut],
     responses=problem_responses(404, 422),
 )
@@ -136,4 +139,4 @@ async def issue_escalation(
     issue_id: uuid.UUID, session: DbSession, caller: Viewer
 ) -> list[StepOut]:
     issue = await issues.get_issue(session, workspace_id=caller.workspace_id, issue_id=issue_id)
-    return await timeline.steps(session, alert_id=issue.alert_id)
+    return await timeline.steps(session, alert_id=issue.alert_id, issue_id=issue.id)

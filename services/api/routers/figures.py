@@ -13,18 +13,20 @@ from services.api.deps import (
     Viewer,
 )
 from services.api.problems import problem_responses
-from shared.figures import channels, daily_report, progress, series
+from shared.change_requests import plan_versions
+from shared.figures import channels, progress, series
 from shared.figures.schemas import (
     CampaignChannelsIn,
     ChannelCreate,
     ChannelOut,
-    DailyReportOut,
     GoalProgressOut,
     SeriesOut,
 )
 from shared.figures.series import Granularity
 from shared.metrics import service as metrics
 from shared.pagination import Page, page_of
+from shared.reports import service as reports
+from shared.reports.schemas import DailyReportOut
 from shared.schemas import CalendarDay, Instant
 from shared.timeutil import utcnow
 
@@ -131,6 +133,8 @@ async def get_goal_progress(
 ) -> list[GoalProgressOut]:
     dictionary = await metrics.dictionary(session, workspace_id=campaign.workspace_id)
     today = campaign.local_date(utcnow())
+    approved = await plan_versions.baseline(session, campaign)
+    approved_goals = approved.goals if approved is not None else {}
     return [
         GoalProgressOut(
             goal_id=p.goal.id,
@@ -142,6 +146,9 @@ async def get_goal_progress(
             lift_percent=p.lift_percent,
             achievement_rate=p.achievement_rate,
             expected_to_date=p.expected_to_date,
+            due_date=p.goal.due_date,
+            approved_target_value=approved_goals.get(p.goal.id, {}).get("target_value"),
+            approved_due_date=approved_goals.get(p.goal.id, {}).get("due_date"),
         )
         for p in await progress.goal_progress(
             session, campaign=campaign, dictionary=dictionary, today=today
@@ -153,7 +160,10 @@ async def get_goal_progress(
     "/v1/campaigns/{campaign_id}/daily-report",
     summary="The daily channel report: one row per channel and the total, for a local day",
     description="Rates are computed from their parts for each row (CTR = clicks / "
-    "impressions, conversion = conversions / clicks).",
+    "impressions, conversion = conversions / clicks). Each row has its anomaly note (the "
+    "day's log notes about the channel and the alerts that fired on it) and its completion "
+    "rate against the day's target of each goal (`goals`); the same data is sent as the "
+    "daily report (`/v1/campaigns/{id}/reports/daily`).",
     response_model=DailyReportOut,
     responses=problem_responses(404, 422),
 )
@@ -164,5 +174,4 @@ async def get_daily_report(
         CalendarDay, Query(alias="date", description="A day in the campaign's timezone")
     ],
 ) -> DailyReportOut:
-    report = await daily_report.daily_report(session, campaign=campaign, day=day)
-    return DailyReportOut.model_validate(report, from_attributes=True)
+    return await reports.daily_table(session, campaign=campaign, day=day)

@@ -1,4 +1,5 @@
-"""Tracked problems: the brief's issue table, comments, history and the response SLA."""
+"""Tracked problems: the brief's issue table, comments, history, the response and
+resolution SLAs."""
 
 import uuid
 from datetime import datetime
@@ -18,7 +19,7 @@ from services.api.deps import (
 )
 from services.api.problems import problem_responses
 from shared.activity.models import ActivityEntry
-from shared.issues import queries, service
+from shared.issues import queries, service, sla
 from shared.issues.models import Issue, IssueSource, IssueStatus, Severity
 from shared.issues.schemas import (
     CommentCreate,
@@ -29,6 +30,8 @@ from shared.issues.schemas import (
     IssueOut,
     IssueUpdate,
     ReopenRequest,
+    ResolutionTimesIn,
+    ResolutionTimesOut,
     ResponseTimesIn,
     ResponseTimesOut,
 )
@@ -42,6 +45,8 @@ IssueSort = Literal[
     "-created_at",
     "response_due_at",
     "-response_due_at",
+    "resolution_due_at",
+    "-resolution_due_at",
     "expected_resolution_date",
     "-expected_resolution_date",
 ]
@@ -49,7 +54,13 @@ IssueSort = Literal[
 
 def _issue_out(issue: Issue, now: datetime) -> IssueOut:
     fields = {name: getattr(issue, name) for name in IssueOut.model_fields if hasattr(issue, name)}
-    return IssueOut.model_validate(fields | {"response_overdue": issue.response_overdue(now)})
+    return IssueOut.model_validate(
+        fields
+        | {
+            "response_overdue": issue.response_overdue(now),
+            "resolution_overdue": issue.resolution_overdue(now),
+        }
+    )
 
 
 def _answer(issue: Issue, response: Response) -> IssueOut:
@@ -92,9 +103,7 @@ def _response_times_out(
     response_model=ResponseTimesOut,
 )
 async def get_response_times(session: DbSession, caller: Viewer) -> ResponseTimesOut:
-    return _response_times_out(
-        *await service.response_times(session, workspace_id=caller.workspace_id)
-    )
+    return _response_times_out(*await sla.response_times(session, workspace_id=caller.workspace_id))
 
 
 @router.put(
@@ -109,7 +118,7 @@ async def get_response_times(session: DbSession, caller: Viewer) -> ResponseTime
 async def put_response_times(
     body: ResponseTimesIn, session: DbSession, caller: Admin
 ) -> ResponseTimesOut:
-    await service.set_response_times(
+    await sla.set_response_times(
         session,
         workspace_id=caller.workspace_id,
         minutes={
@@ -118,8 +127,57 @@ async def put_response_times(
             Severity.critical: body.critical,
         },
     )
-    return _response_times_out(
-        *await service.response_times(session, workspace_id=caller.workspace_id)
+    return _response_times_out(*await sla.response_times(session, workspace_id=caller.workspace_id))
+
+
+def _resolution_times_out(
+    minutes: dict[Severity, int], defaulted: list[Severity]
+) -> ResolutionTimesOut:
+    return ResolutionTimesOut(
+        info=minutes[Severity.info],
+        warning=minutes[Severity.warning],
+        critical=minutes[Severity.critical],
+        defaulted=defaulted,
+    )
+
+
+@router.get(
+    "/resolution-times",
+    summary="Minutes an issue of each severity may stay unresolved",
+    response_model=ResolutionTimesOut,
+)
+async def get_resolution_times(session: DbSession, caller: Viewer) -> ResolutionTimesOut:
+    return _resolution_times_out(
+        *await sla.resolution_times(session, workspace_id=caller.workspace_id)
+    )
+
+
+@router.put(
+    "/resolution-times",
+    summary="Set the resolution time per severity (admin)",
+    description="Replaces the settings: a severity left out (or null) goes back to the "
+    "default of 48 hours (the manuals' emergency window). New issues get "
+    "`resolution_due_at` = opening + these minutes, and so do issues whose severity "
+    "changes before they are found overdue; other open issues keep their deadline. An "
+    "issue still open or in progress past it is marked `resolution_overdue_at` once, "
+    "with an `issue.resolution_overdue` event that its escalation policy acts on.",
+    response_model=ResolutionTimesOut,
+    responses=problem_responses(415, 422),
+)
+async def put_resolution_times(
+    body: ResolutionTimesIn, session: DbSession, caller: Admin
+) -> ResolutionTimesOut:
+    await sla.set_resolution_times(
+        session,
+        workspace_id=caller.workspace_id,
+        minutes={
+            Severity.info: body.info,
+            Severity.warning: body.warning,
+            Severity.critical: body.critical,
+        },
+    )
+    return _resolution_times_out(
+        *await sla.resolution_times(session, workspace_id=caller.workspace_id)
     )
 
 
@@ -147,6 +205,14 @@ async def list_issues(
     sla_breached: Annotated[
         bool | None, Query(description="The response time was found exceeded")
     ] = None,
+    overdue_resolution: Annotated[
+        bool | None,
+        Query(description="Neither resolved nor closed, and past `resolution_due_at` now"),
+    ] = None,
+    resolution_breached: Annotated[
+        bool | None,
+        Query(description="The resolution time was found exceeded (`resolution_overdue_at`)"),
+    ] = None,
     sort: Annotated[IssueSort, Query(description="`-` for descending")] = "-created_at",
 ) -> Page[IssueOut]:
     now = utcnow()
@@ -160,6 +226,8 @@ async def list_issues(
         alert_id=alert_id,
         overdue_response=overdue_response,
         sla_breached=sla_breached,
+        overdue_resolution=overdue_resolution,
+        resolution_breached=resolution_breached,
     )
     results = await queries.list_issues(
         session, workspace_id=caller.workspace_id, filters=filters, sort=sort, page=page, now=now
@@ -175,7 +243,9 @@ async def list_issues(
     summary="Open an issue (by hand)",
     description="The owner is one member of the workspace; a related task must belong to "
     "the campaign. The action plan is due `response_due_at` (the workspace's response "
-    "time for the severity, 24 hours by default); giving it sets `responded_at`.",
+    "time for the severity, 24 hours by default); giving it sets `responded_at`. The "
+    "issue is to be resolved by `resolution_due_at` (the resolution time, 48 hours by "
+    "default).",
     status_code=status.HTTP_201_CREATED,
     response_model=IssueOut,
     dependencies=[Idempotent],

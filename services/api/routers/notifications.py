@@ -9,6 +9,7 @@ from services.api.deps import Admin, AppRuntime, DbSession, IfMatch, Pagination,
 from services.api.problems import problem_responses
 from services.api.runtime import Runtime
 from shared.notifications import formats, sender, service, urls
+from shared.notifications.bot_payloads import DingTalkMessage, FeishuMessage, WeComMessage
 from shared.notifications.models import Delivery, DeliveryAttempt
 from shared.notifications.schemas import (
     AttemptOut,
@@ -65,7 +66,12 @@ async def list_notification_endpoints(
     ENDPOINTS,
     summary="Register a notification endpoint (admin); its signing secret is in this response only",
     description="The URL must be https and resolve to public addresses only (422 naming "
-    "`url` otherwise). No Idempotency-Key here: a replay would need the secret stored.",
+    "`url` otherwise). A chat bot's URL is its service's webhook address (feishu: "
+    "`https://open.feishu.cn/open-apis/bot/v2/hook/<token>`, dingtalk: "
+    "`https://oapi.dingtalk.com/robot/send?access_token=<token>`, wecom: "
+    "`https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=<key>`; any host inside "
+    "NOTIFY_ALLOWED_NETWORKS) and feishu and dingtalk take the bot's `bot_secret`. "
+    "No Idempotency-Key here: a replay would need the secret stored.",
     status_code=status.HTTP_201_CREATED,
     response_model=EndpointWithSecret,
     responses=problem_responses(415, 422),
@@ -129,6 +135,7 @@ async def update_notification_endpoint(
         changes=body.model_dump(),
         expected_versions=if_match,
         allowed=_allowed(runtime),
+        now=utcnow(),
     )
     set_etag(response, endpoint.version)
     return EndpointOut.model_validate(endpoint)
@@ -152,8 +159,10 @@ async def delete_notification_endpoint(
 @router.post(
     ENDPOINTS + "/{endpoint_id}/rotate-secret",
     summary="Issue a new signing secret; requests carry both signatures during the overlap (admin)",
+    description="409 `bot_secret_from_bot_settings` for a chat bot (feishu, dingtalk, wecom): "
+    "its secret is reset in the bot's settings and given with PATCH `bot_secret`.",
     response_model=EndpointWithSecret,
-    responses=problem_responses(404, 415, 422),
+    responses=problem_responses(404, 409, 415, 422),
 )
 async def rotate_notification_endpoint_secret(
     endpoint_id: uuid.UUID,
@@ -304,4 +313,34 @@ async def slack_format(body: SlackMessage) -> None:
     summary="`pagerduty` endpoints: an Events API v2 event",
 )
 async def pagerduty_format(body: PagerDutyEvent) -> None:
+    """Documentation only."""
+
+
+@webhooks.post(
+    "feishu-format",
+    summary="`feishu` endpoints: an interactive card to a Feishu custom bot",
+    description="Signed in the body (`timestamp`, `sign`) when the endpoint has a "
+    '`bot_secret`. Success is the answer `{"code": 0}`; other codes are retried.',
+)
+async def feishu_format(body: FeishuMessage) -> None:
+    """Documentation only."""
+
+
+@webhooks.post(
+    "dingtalk-format",
+    summary="`dingtalk` endpoints: a markdown message to a DingTalk custom robot",
+    description="Signed in the URL (`timestamp`, `sign`) when the endpoint has a "
+    '`bot_secret`. Success is the answer `{"errcode": 0}`; other codes are retried.',
+)
+async def dingtalk_format(body: DingTalkMessage) -> None:
+    """Documentation only."""
+
+
+@webhooks.post(
+    "wecom-format",
+    summary="`wecom` endpoints: a markdown message to a WeCom group bot",
+    description="Unsigned: the `key` in the URL is the credential. Success is the answer "
+    '`{"errcode": 0}`; other codes are retried.',
+)
+async def wecom_format(body: WeComMessage) -> None:
     """Documentation only."""

@@ -84,10 +84,14 @@ async def list_tasks(
     responses=problem_responses(404, 409, 415, 422),
 )
 async def create_task(
-    body: TaskCreate, campaign: ChangeableCampaign, session: DbSession, response: Response
+    body: TaskCreate,
+    campaign: ChangeableCampaign,
+    session: DbSession,
+    caller: Editor,
+    response: Response,
 ) -> TaskOut:
     data = body.model_dump()
-    task = await service.create_task(session, campaign=campaign, data=data)
+    task = await service.create_task(session, campaign=campaign, data=data, actor=caller)
     response.headers["Location"] = f"/v1/tasks/{task.id}"
     set_etag(response, task.version)
     return await _task_out(session, campaign, task)
@@ -105,10 +109,10 @@ async def create_task(
     responses=problem_responses(404, 409, 413, 415, 422),
 )
 async def bulk_create_tasks(
-    body: TaskBulkCreate, campaign: ChangeableCampaign, session: DbSession
+    body: TaskBulkCreate, campaign: ChangeableCampaign, session: DbSession, caller: Editor
 ) -> list[TaskOut]:
     created = await service.bulk_create(
-        session, campaign=campaign, items=[item.model_dump() for item in body.tasks]
+        session, campaign=campaign, items=[item.model_dump() for item in body.tasks], actor=caller
     )
     return [
         TaskOut.model_validate(view)
@@ -133,6 +137,10 @@ async def get_task(
 @router.patch(
     "/v1/tasks/{task_id}",
     summary="Edit a task, move it through its statuses",
+    description="`in_review` and, for a task with an approver, `done` are reached through "
+    "the review actions (`POST /v1/tasks/{id}/submit`, `/accept`, `/return`): PATCH is 409 "
+    "`sign_off_required`, and a task in review changes status only by them (409 "
+    "`task_in_review`). A new `owner_id` sends `task.assigned` to the new owner.",
     response_model=TaskOut,
     responses=problem_responses(404, 409, 412, 415, 422),
 )

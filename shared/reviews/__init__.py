@@ -1,0 +1,1 @@
+"""Reviews during a campaign: daily, weekly and mid-term, with frozen snapshots."""
