@@ -27,18 +27,17 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
-import uvicorn
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.ingest import METRICS, batch_points, seed, signed_request
+from bench.receivers import read_body, serve_in_thread
 from bench.servers import servers
 from shared.alerts import service as alerts
 from shared.campaigns.models import Campaign
 from shared.db import create_engine, create_sessionmaker
 from shared.embedded import free_port
-from shared.notifications import service as notifications
-from shared.notifications import urls
+from shared.notifications import endpoints, urls
 from shared.rules.models import Condition, Rule, Severity
 from shared.timeutil import utcnow
 from tests.live import live_api, live_worker
@@ -102,12 +101,7 @@ class Receiver:
         self.arrived: dict[str, float] = {}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         data = json.loads(body).get("data", {})
         self.arrived.setdefault(str(data.get("subject_id")), time.perf_counter())
         await send({"type": "http.response.start", "status": 204, "headers": []})
@@ -116,12 +110,7 @@ class Receiver:
 
 def start_receiver(receiver: Receiver) -> str:
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(receiver, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.01)
+    serve_in_thread(receiver, port)
     return f"http://127.0.0.1:{port}/ops"
 
 
@@ -132,7 +121,7 @@ async def add_endpoint(database_url: str, url: str) -> None:
             session = AsyncSession(bind=connection)
             workspace_id = await session.scalar(select(Campaign.workspace_id).limit(1))
             assert workspace_id is not None
-            await notifications.create_endpoint(
+            await endpoints.create_endpoint(
                 session,
                 workspace_id=workspace_id,
                 data={

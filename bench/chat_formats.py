@@ -24,6 +24,7 @@ from urllib.parse import parse_qs
 
 import uvicorn
 
+from bench.receivers import read_body
 from shared.notifications import sender, urls
 from shared.notifications.models import EndpointFormat, NotificationEndpoint
 from shared.timeutil import utcnow
@@ -85,13 +86,7 @@ class Services:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        raw = b""
-        while True:
-            message = await receive()
-            raw += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        body = json.loads(raw)
+        body = json.loads(await read_body(receive))
         query_string = scope["query_string"].decode()
         query = parse_qs(query_string)
         url = f"http://127.0.0.1:{self.port}{scope['path']}" + (

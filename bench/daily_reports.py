@@ -16,7 +16,6 @@ later report; weekly reports are switched off to keep the output to the two dail
 """
 
 import asyncio
-import threading
 import time as clock
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
@@ -24,10 +23,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-import uvicorn
 from sqlalchemy import update
 from standardwebhooks.webhooks import Webhook
 
+from bench.receivers import read_body, serve_in_thread
 from bench.servers import servers
 from shared import jobs
 from shared import startup as process_setup
@@ -69,26 +68,11 @@ class Receiver:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         headers = {k.decode(): v.decode() for k, v in scope["headers"]}
         self.received.append((datetime.now(UTC), scope["path"], headers, body))
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})
-
-
-def serve(app: Receiver, port: int) -> uvicorn.Server:
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        clock.sleep(0.01)
-    return server
 
 
 def set_up(base: str, key: str, receiver_url: str, day: date) -> dict[str, Any]:
@@ -217,7 +201,7 @@ def main() -> None:
     day = datetime.now(UTC).date() - timedelta(days=2)
     receiver = Receiver()
     port = free_port()
-    server = serve(receiver, port)
+    server = serve_in_thread(receiver, port)
     with servers("daily-reports") as (database_url, redis_url):
         queue = f"bench-reports-{uuid.uuid4().hex[:6]}"
         env = {

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import httpx
@@ -69,6 +69,43 @@ async def add_member(client: httpx.AsyncClient, tenant: Tenant, **fields: Any) -
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+async def created(
+    client: httpx.AsyncClient, tenant: Tenant, path: str, body: dict[str, Any]
+) -> Any:
+    """POSTs `body` to `path` as an editor, which must create it (201); returns its body."""
+    response = await client.post(path, json=body, headers=tenant.auth(Role.editor))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def register_channels(
+    client: httpx.AsyncClient, tenant: Tenant, channels: dict[str, str]
+) -> None:
+    """The workspace's channels, by key and name (409: already registered by another test)."""
+    for key, name in channels.items():
+        response = await client.post(
+            "/v1/channels", json={"key": key, "name": name}, headers=tenant.auth()
+        )
+        assert response.status_code in (201, 409), response.text
+
+
+async def add_budget_lines(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    base: str,
+    lines: Iterable[tuple[str, str, str, str | None]],
+) -> dict[str, str]:
+    """(category, amount, note, channel key or None) as budget lines of the campaign at
+    `base`; returns their ids by note."""
+    ids = {}
+    for category, amount, note, channel in lines:
+        body = {"category": category, "planned_amount": amount, "note": note}
+        if channel:
+            body["channel_key"] = channel
+        ids[note] = (await created(client, tenant, f"{base}/budget-lines", body))["id"]
+    return ids
 
 
 async def wait_until_a_query_waits_on_a_lock(engine: AsyncEngine, within: float = 10.0) -> None:

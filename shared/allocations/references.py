@@ -18,6 +18,7 @@ from sqlalchemy.orm import object_mapper
 from shared.campaigns import plan
 from shared.campaigns.models import BudgetLine, Campaign, Expense
 from shared.errors import FieldError, Invalid
+from shared.figures.channels import channel_keys
 from shared.figures.models import CampaignChannel, Channel
 from shared.tasks.models import Task
 
@@ -92,19 +93,6 @@ def _prepare_for(label: str) -> plan.Prepare:
         return values
 
     return prepare
-
-
-async def channel_keys(
-    session: AsyncSession, *, workspace_id: uuid.UUID, ids: set[uuid.UUID]
-) -> dict[uuid.UUID, str]:
-    if not ids:
-        return {}
-    rows = await session.execute(
-        select(Channel.id, Channel.key).where(
-            Channel.workspace_id == workspace_id, Channel.id.in_(ids)
-        )
-    )
-    return dict(rows.all())
 
 
 async def _with_channel_keys(

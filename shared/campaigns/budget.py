@@ -1,6 +1,7 @@
 """The budget at a glance: planned against spent, per category and in total, in exact decimals."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -39,6 +40,14 @@ def percent(part: Decimal, whole: Decimal) -> Decimal | None:
     if whole == 0:
         return None
     return (part / whole * 100).quantize(CENT)
+
+
+def time_elapsed_percent(start: date, end: date, day: date) -> Decimal | None:
+    """The share of the campaign's days gone by the end of `day` (0 before its start, 100
+    after its end): what the money spent is set against."""
+    days = (end - start).days + 1
+    gone = min(max((day - start).days + 1, 0), days)
+    return percent(Decimal(gone), Decimal(days))
 
 
 async def _sums(

@@ -16,7 +16,7 @@ from typing import Any
 
 from shared.campaigns.models import BudgetCategory, TargetKind
 from shared.change_requests.models import ApprovalScope
-from shared.change_requests.plan_versions import ZERO, Plan, as_json, planned_total
+from shared.change_requests.plan_versions import GOAL_FIELDS, ZERO, Plan, as_json, planned_total
 from shared.change_requests.schemas import (
     AddBudgetLine,
     AddGoal,
@@ -170,18 +170,7 @@ def _add_goal(work: _Working, i: int, change: AddGoal) -> None:
     if change.target_kind == TargetKind.relative_lift and not change.baseline_value:
         work.error(i, "baseline_value", "A relative-lift goal needs a baseline value.")
     goal = {"id": str(work.make_id())} | {
-        name: as_json(getattr(change, name))
-        for name in (
-            "goal_type",
-            "metric_key",
-            "strategy",
-            "target_kind",
-            "target_value",
-            "baseline_value",
-            "direction",
-            "owner_id",
-            "due_date",
-        )
+        name: as_json(getattr(change, name)) for name in GOAL_FIELDS
     }
     work.plan["goals"].append(goal)
     work.goals[goal["id"]] = goal

@@ -20,7 +20,7 @@ from shared.campaigns import plan
 from shared.campaigns.models import BudgetCategory, BudgetLine, Campaign, CampaignStatus, Goal
 from shared.change_requests.models import PlanVersion
 from shared.errors import NotFound
-from shared.figures.models import Channel
+from shared.figures.channels import channel_keys
 from shared.tenancy import in_workspace
 
 Plan = dict[str, Any]  # {"start_date", "end_date", "goals": [...], "budget_lines": [...]}
@@ -81,15 +81,11 @@ async def live_plan(session: AsyncSession, campaign: Campaign) -> Plan:
     """The plan as its rows stand now."""
     goals = await plan.all_items(session, plan.GOALS, campaign=campaign)
     lines = await plan.all_items(session, plan.BUDGET_LINES, campaign=campaign)
-    channel_ids = {line.channel_id for line in lines if line.channel_id is not None}
-    keys: dict[uuid.UUID, str] = {}
-    if channel_ids:
-        rows = await session.execute(
-            select(Channel.id, Channel.key).where(
-                Channel.workspace_id == campaign.workspace_id, Channel.id.in_(channel_ids)
-            )
-        )
-        keys = dict(rows.all())
+    keys = await channel_keys(
+        session,
+        workspace_id=campaign.workspace_id,
+        ids={line.channel_id for line in lines if line.channel_id is not None},
+    )
     return {
         "start_date": as_json(campaign.start_date),
         "end_date": as_json(campaign.end_date),

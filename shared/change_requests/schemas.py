@@ -17,8 +17,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails
 
-from shared.approvals.models import Decision
-from shared.approvals.schemas import DecisionOut
+from shared.approvals.schemas import DecisionIn, DecisionOut
 from shared.campaigns.models import BudgetCategory, Direction, GoalType, TargetKind
 from shared.campaigns.plan_schemas import MetricKey
 from shared.change_requests.models import ApprovalScope, RequestStatus
@@ -203,7 +202,8 @@ class ChangeRequestIn(RequestModel):
     )
 
 
-class ChangeRequestDecisionIn(RequestModel):
+# A campaign approval's decision (a comment required to reject), on a change request.
+class ChangeRequestDecisionIn(DecisionIn):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -212,9 +212,6 @@ class ChangeRequestDecisionIn(RequestModel):
             ]
         }
     )
-
-    decision: Decision
-    comment: LongText | None = Field(default=None, description="Required to reject")
 
 
 class ChangeRequestOut(ResponseModel):

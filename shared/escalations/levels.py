@@ -94,6 +94,14 @@ class ResolutionOverdue(BaseModel):
     targets: list[Target] = Field(min_length=1, max_length=20)
 
 
+def _field_errors(exc: ValidationError, *where: str) -> list[FieldError]:
+    """The validation's errors, each named by its path in the policy (`levels.0.targets`)."""
+    return [
+        FieldError(".".join([*where, *(str(p) for p in e["loc"])]), e["msg"], code=e["type"])
+        for e in exc.errors()
+    ]
+
+
 def parse_resolution_overdue(raw: dict[str, object] | None) -> ResolutionOverdue | None:
     """None when the policy tells nobody; a 422 naming `resolution_overdue.<path>` if bad."""
     if raw is None:
@@ -103,14 +111,7 @@ def parse_resolution_overdue(raw: dict[str, object] | None) -> ResolutionOverdue
     except ValidationError as exc:
         raise Invalid(
             "The policy's resolution_overdue is not valid.",
-            [
-                FieldError(
-                    ".".join(["resolution_overdue", *(str(p) for p in e["loc"])]),
-                    e["msg"],
-                    code=e["type"],
-                )
-                for e in exc.errors()
-            ],
+            _field_errors(exc, "resolution_overdue"),
         ) from None
 
 
@@ -120,14 +121,7 @@ def parse_levels(raw: list[dict[str, object]]) -> list[Level]:
         try:
             levels.append(Level.model_validate(level))
         except ValidationError as exc:
-            errors += [
-                FieldError(
-                    ".".join(["levels", str(i), *(str(p) for p in e["loc"])]),
-                    e["msg"],
-                    code=e["type"],
-                )
-                for e in exc.errors()
-            ]
+            errors += _field_errors(exc, "levels", str(i))
     if errors:
         raise Invalid("The policy's levels are not valid.", errors)
     if not levels:

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.alerts.models import Alert
 from shared.campaigns.models import Campaign
-from shared.config import get_settings
 from shared.escalations import levels as lv
 from shared.escalations import targets
 from shared.escalations.models import EscalationPolicy, EscalationStep
@@ -25,7 +24,7 @@ from shared.events.models import Event
 from shared.ids import new_id
 from shared.issues.models import Issue
 from shared.notifications.models import Delivery
-from shared.notifications.service import enqueue_delivery
+from shared.notifications.service import enqueue_delivery, event_payload
 from shared.rules.models import Rule
 from shared.tenancy import in_workspace
 
@@ -47,21 +46,9 @@ async def policy_for_issue(
     return policy if policy is not None and policy.workspace_id == issue.workspace_id else None
 
 
-def _payload(
-    issue: Issue, campaign: Campaign, event: Event, policy: EscalationPolicy
-) -> dict[str, Any]:
+def _payload(campaign: Campaign, event: Event, policy: EscalationPolicy) -> dict[str, Any]:
     """The feed's payload for the event, and which policy sent it."""
-    base = get_settings().public_base_url.rstrip("/")
-    return {
-        "event_id": str(event.id),
-        "workspace_id": str(issue.workspace_id),
-        "subject_type": "issue",
-        "subject_id": str(issue.id),
-        "campaign_id": str(campaign.id),
-        "campaign_name": campaign.name,
-        "occurred_at": event.occurred_at.isoformat(),
-        "link": f"{base}/v1/issues/{issue.id}",
-        **(event.data or {}),
+    return event_payload(event, campaign) | {
         "escalation": TIMELINE_TARGET,
         "escalation_policy_id": str(policy.id),
         "escalation_policy": policy.name,
@@ -117,7 +104,7 @@ async def notify_resolution_overdue(
         select(Delivery.endpoint_id, Delivery.id).where(Delivery.event_id == event.id)
     )
     by_feed: dict[uuid.UUID, uuid.UUID] = {row.endpoint_id: row.id for row in fed}
-    payload = _payload(issue, campaign, event, policy)
+    payload = _payload(campaign, event, policy)
     subject = targets.Subject(campaign, alert=alert, issue=issue)
     for label, endpoint in await targets.reach(session, action.targets, subject):
         if endpoint is None:

@@ -34,6 +34,21 @@ async def create_channel(
     return channel
 
 
+async def channel_keys(
+    session: AsyncSession, *, workspace_id: uuid.UUID, ids: set[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The keys of the workspace's channels among `ids`: rows store a channel's id, the
+    API names it by its key."""
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Channel.id, Channel.key).where(
+            Channel.workspace_id == workspace_id, Channel.id.in_(ids)
+        )
+    )
+    return dict(rows.all())
+
+
 async def campaign_channels(session: AsyncSession, campaign: Campaign) -> list[Channel]:
     rows = await session.scalars(
         select(Channel)

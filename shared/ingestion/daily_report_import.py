@@ -26,16 +26,9 @@ from shared.ingestion.import_schemas import (
     RejectedRowOut,
 )
 from shared.ingestion.models import BatchStatus, IngestBatch
-from shared.ingestion.report_csv import (
-    CellProblem,
-    Layout,
-    MetricSpec,
-    Row,
-    Sheet,
-    decode,
-    parse_records,
-    parse_sheet,
-)
+from shared.ingestion.report_cells import MetricSpec
+from shared.ingestion.report_csv import decode, parse_sheet
+from shared.ingestion.report_table import CellProblem, Layout, Row, Sheet, parse_records
 from shared.ingestion.report_xlsx import read_workbook
 from shared.ingestion.schemas import MAX_POINTS
 from shared.ingestion.service import new_manual_batch

@@ -25,7 +25,7 @@ import openpyxl
 from defusedxml import ElementTree
 
 from shared.errors import BadRequest, DomainError, FieldError, Invalid
-from shared.ingestion.report_csv import MAX_DATA_ROWS
+from shared.ingestion.report_table import MAX_DATA_ROWS
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UNCOMPRESSED_BYTES = 32 * 1024 * 1024  # every part of the archive, inflated

@@ -3,7 +3,7 @@ resolution times."""
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import MISSING, ConfigDict, Field, JsonValue, StringConstraints
 
@@ -230,7 +230,40 @@ class HistoryEntryOut(ResponseModel):
     changes: list[FieldChangeOut]
 
 
-class ResponseTimesIn(RequestModel):
+# The response and resolution times are both minutes per severity; their bodies differ
+# only in what they say (descriptions, examples, defaults).
+
+
+class SeverityMinutesIn(RequestModel):
+    info: Minutes | None = None
+    warning: Minutes | None = None
+    critical: Minutes | None = None
+
+    def by_severity(self) -> dict[Severity, int | None]:
+        return {
+            Severity.info: self.info,
+            Severity.warning: self.warning,
+            Severity.critical: self.critical,
+        }
+
+
+class SeverityMinutesOut(ResponseModel):
+    info: int = Field(description="Minutes")
+    warning: int = Field(description="Minutes")
+    critical: int = Field(description="Minutes")
+    defaulted: list[Severity]  # each body says which default
+
+    @classmethod
+    def of(cls, minutes: dict[Severity, int], defaulted: list[Severity]) -> Self:
+        return cls(
+            info=minutes[Severity.info],
+            warning=minutes[Severity.warning],
+            critical=minutes[Severity.critical],
+            defaulted=defaulted,
+        )
+
+
+class ResponseTimesIn(SeverityMinutesIn):
     """Minutes an issue of each severity may wait for its action plan; a severity left
     out (or null) uses the default of 24 hours. Applies to issues opened from now on."""
 
@@ -238,12 +271,8 @@ class ResponseTimesIn(RequestModel):
         json_schema_extra={"examples": [{"critical": 240, "warning": 1440, "info": 2880}]}
     )
 
-    info: Minutes | None = None
-    warning: Minutes | None = None
-    critical: Minutes | None = None
 
-
-class ResponseTimesOut(ResponseModel):
+class ResponseTimesOut(SeverityMinutesOut):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -252,13 +281,10 @@ class ResponseTimesOut(ResponseModel):
         }
     )
 
-    info: int = Field(description="Minutes")
-    warning: int = Field(description="Minutes")
-    critical: int = Field(description="Minutes")
     defaulted: list[Severity] = Field(description="Severities on the default (1,440 minutes)")
 
 
-class ResolutionTimesIn(RequestModel):
+class ResolutionTimesIn(SeverityMinutesIn):
     """Minutes an issue of each severity may stay unresolved; a severity left out (or null)
     uses the default of 48 hours (the manuals' emergency window). Applies to issues opened
     from now on, and to those whose severity changes before they are found overdue."""
@@ -267,12 +293,8 @@ class ResolutionTimesIn(RequestModel):
         json_schema_extra={"examples": [{"critical": 1440, "warning": 2880, "info": 4320}]}
     )
 
-    info: Minutes | None = None
-    warning: Minutes | None = None
-    critical: Minutes | None = None
 
-
-class ResolutionTimesOut(ResponseModel):
+class ResolutionTimesOut(SeverityMinutesOut):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -281,7 +303,4 @@ class ResolutionTimesOut(ResponseModel):
         }
     )
 
-    info: int = Field(description="Minutes")
-    warning: int = Field(description="Minutes")
-    critical: int = Field(description="Minutes")
     defaulted: list[Severity] = Field(description="Severities on the default (2,880 minutes)")

@@ -11,11 +11,13 @@ whose severity changes before the deadline was found missed.
 """
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from shared.events import kinds
 from shared.events.service import record_event
@@ -119,92 +121,97 @@ async def resolution_due(
     return await _due(session, IssueResolutionTime, workspace_id, severity, opened_at)
 
 
-# --- the response SLA ---------------------------------------------------------------------
+# --- the watches ---------------------------------------------------------------------------
 
 BREACH_BATCH = 500
 
 
-async def mark_response_breaches(
-    session: AsyncSession, *, now: datetime, limit: int = BREACH_BATCH
+async def _mark_missed(
+    session: AsyncSession,
+    *,
+    missed: ColumnElement[bool],
+    mark: InstrumentedAttribute[datetime | None],
+    due: InstrumentedAttribute[datetime],
+    kind: str,
+    data: Callable[[Issue], dict[str, Any]],
+    now: datetime,
+    limit: int,
 ) -> list[Issue]:
-    """Record `sla_breached_at` on issues whose action plan is overdue, and an event each.
+    """Set `mark` to `now` on up to `limit` issues whose deadline is `missed` and not yet
+    marked, the longest overdue first, with a `kind` event each.
 
-    Exactly once with any number of workers: rows another transaction holds are skipped
-    (SKIP LOCKED), and a row that another transaction breached and committed no longer
-    matches `sla_breached_at IS NULL` when PostgreSQL rechecks it under the lock.
-    Any issues beyond `limit` are left for the next run.
+    Once per issue with any number of workers: rows another transaction holds are skipped
+    (SKIP LOCKED), and one it marked and committed no longer matches `mark IS NULL` when
+    PostgreSQL rechecks it under the lock. Issues beyond `limit` are left for the next run.
     """
     overdue = (
         await session.scalars(
             select(Issue)
-            .where(response_overdue(now), Issue.sla_breached_at.is_(None))
-            .order_by(Issue.response_due_at)
+            .where(missed, mark.is_(None))
+            .order_by(due)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
     ).all()
     for issue in overdue:
-        issue.sla_breached_at = now
+        setattr(issue, mark.key, now)
         await record_event(
             session,
             workspace_id=issue.workspace_id,
-            kind=kinds.ISSUE_SLA_BREACHED,
+            kind=kind,
             subject_type="issue",
             subject_id=issue.id,
             campaign_id=issue.campaign_id,
-            data={
-                "title": issue.title,
-                "severity": issue.severity.value,
-                "owner_id": str(issue.owner_id),
-                "response_due_at": issue.response_due_at.isoformat(),
-            },
+            data=data(issue),
         )
     await session.flush()
     return list(overdue)
 
 
-# --- the resolution SLA -------------------------------------------------------------------
+async def mark_response_breaches(
+    session: AsyncSession, *, now: datetime, limit: int = BREACH_BATCH
+) -> list[Issue]:
+    """Record `sla_breached_at` on issues whose action plan is overdue, with an
+    `issue.sla_breached` event each, in this transaction (once per issue)."""
+    return await _mark_missed(
+        session,
+        missed=response_overdue(now),
+        mark=Issue.sla_breached_at,
+        due=Issue.response_due_at,
+        kind=kinds.ISSUE_SLA_BREACHED,
+        data=lambda issue: {
+            "title": issue.title,
+            "severity": issue.severity.value,
+            "owner_id": str(issue.owner_id),
+            "response_due_at": issue.response_due_at.isoformat(),
+        },
+        now=now,
+        limit=limit,
+    )
 
 
 async def mark_resolution_overdue(
     session: AsyncSession, *, now: datetime, limit: int = BREACH_BATCH
 ) -> list[Issue]:
     """Record `resolution_overdue_at` on open or in-progress issues past their resolution
-    time, with an `issue.resolution_overdue` event each, in this transaction.
-
-    Once per issue with any number of workers, as `mark_response_breaches`: rows another
-    transaction holds are skipped, and one it marked and committed no longer matches
-    `resolution_overdue_at IS NULL` when PostgreSQL rechecks it under the lock. The mark
-    is never cleared, so a reopened issue is not announced again.
-    """
-    overdue = (
-        await session.scalars(
-            select(Issue)
-            .where(resolution_overdue(now), Issue.resolution_overdue_at.is_(None))
-            .order_by(Issue.resolution_due_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    ).all()
-    for issue in overdue:
-        issue.resolution_overdue_at = now
-        await record_event(
-            session,
-            workspace_id=issue.workspace_id,
-            kind=kinds.ISSUE_RESOLUTION_OVERDUE,
-            subject_type="issue",
-            subject_id=issue.id,
-            campaign_id=issue.campaign_id,
-            data={
-                "title": issue.title,
-                "severity": issue.severity.value,
-                "status": issue.status.value,
-                "owner_id": str(issue.owner_id),
-                "alert_id": None if issue.alert_id is None else str(issue.alert_id),
-                "progress": issue.progress,
-                "opened_at": issue.opened_at.isoformat(),
-                "resolution_due_at": issue.resolution_due_at.isoformat(),
-            },
-        )
-    await session.flush()
-    return list(overdue)
+    time, with an `issue.resolution_overdue` event each, in this transaction (once per
+    issue). The mark is never cleared, so a reopened issue is not announced again."""
+    return await _mark_missed(
+        session,
+        missed=resolution_overdue(now),
+        mark=Issue.resolution_overdue_at,
+        due=Issue.resolution_due_at,
+        kind=kinds.ISSUE_RESOLUTION_OVERDUE,
+        data=lambda issue: {
+            "title": issue.title,
+            "severity": issue.severity.value,
+            "status": issue.status.value,
+            "owner_id": str(issue.owner_id),
+            "alert_id": None if issue.alert_id is None else str(issue.alert_id),
+            "progress": issue.progress,
+            "opened_at": issue.opened_at.isoformat(),
+            "resolution_due_at": issue.resolution_due_at.isoformat(),
+        },
+        now=now,
+        limit=limit,
+    )

@@ -16,6 +16,10 @@ class Unit(StrEnum):
     duration = "duration"
 
 
+# Stored as fractions: 2.1% is 0.021, whether the dictionary calls it a percent or a ratio.
+FRACTION_UNITS = frozenset({Unit.percent, Unit.ratio})
+
+
 class Aggregation(StrEnum):
     """How values combine over time buckets and channels."""
 

@@ -40,7 +40,6 @@ SLACK_EMOJI = {
     "warning": ":warning:",
     "critical": ":rotating_light:",
 }
-summary = messages.summary
 
 
 @dataclass(frozen=True)
@@ -60,10 +59,6 @@ def envelope(kind: str, payload: dict[str, Any], created_at: datetime) -> dict[s
     }
 
 
-def _slack_text(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def slack_message(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     """An incoming-webhook message: `text` for notifications, blocks for the channel."""
     message = messages.message(kind, payload)
@@ -71,11 +66,14 @@ def slack_message(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {
             "type": "section",
-            "text": {"type": "mrkdwn", "text": f"{emoji} *{_slack_text(message.title)}*".strip()},
+            "text": {
+                "type": "mrkdwn",
+                "text": f"{emoji} *{messages.slack_escape(message.title)}*".strip(),
+            },
         }
     ]
     if message.facts:
-        fields = [f"*{label}*\n{_slack_text(value)}" for label, value in message.facts]
+        fields = [f"*{label}*\n{messages.slack_escape(value)}" for label, value in message.facts]
         blocks.append(
             {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields[:10]]}
         )
@@ -110,7 +108,7 @@ def pagerduty_event(
     if action != "trigger":
         return event  # PagerDuty reads only the key for acknowledge and resolve
     event["payload"] = {
-        "summary": summary(kind, payload)[:1024],
+        "summary": messages.summary(kind, payload)[:1024],
         "source": "campaignops",
         "severity": PAGERDUTY_SEVERITIES.get(str(payload.get("severity")), "info"),
         "timestamp": created_at.isoformat(),

@@ -241,7 +241,8 @@ def flatten_tables(lines: list[str]) -> list[str]:
     return out
 
 
-def _slack_escape(text: str) -> str:
+def slack_escape(text: str) -> str:
+    """Slack's mrkdwn takes &, < and > as markup: escaped, they show as written."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -251,7 +252,7 @@ def _slack_line(line: str) -> str:
         line = f"**{heading.group(2)}**"
     quoted = _QUOTE.match(line)
     rest = line[quoted.end() :] if quoted else line
-    rest = _slack_escape(rest)
+    rest = slack_escape(rest)
     rest = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", rest)
     rest = _BOLD.sub(r"*\1*", rest)
     return f"> {rest}" if quoted else rest

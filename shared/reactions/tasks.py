@@ -14,12 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.campaigns.models import Campaign
-from shared.config import get_settings
 from shared.events import kinds
 from shared.events.models import Event
 from shared.ids import new_id
 from shared.notifications.models import NotificationEndpoint
-from shared.notifications.service import enqueue_delivery
+from shared.notifications.service import enqueue_delivery, event_payload
 
 # Who hears of each kind: the member named by this field of the event's data.
 RECIPIENTS = {
@@ -82,17 +81,4 @@ def _payload(
     event: Event, campaign: Campaign | None, member_id: uuid.UUID, role: str
 ) -> dict[str, Any]:
     """The feed's payload (as `notify_event` sends it), saying whom it is for and why."""
-    base = get_settings().public_base_url.rstrip("/")
-    return {
-        "event_id": str(event.id),
-        "workspace_id": str(event.workspace_id),
-        "subject_type": event.subject_type,
-        "subject_id": str(event.subject_id),
-        "campaign_id": str(event.campaign_id) if event.campaign_id else None,
-        "campaign_name": campaign.name if campaign is not None else None,
-        "occurred_at": event.occurred_at.isoformat(),
-        "link": f"{base}/v1/tasks/{event.subject_id}",
-        "member_id": str(member_id),
-        "member_role": role,
-        **(event.data or {}),
-    }
+    return {"member_id": str(member_id), "member_role": role} | event_payload(event, campaign)

@@ -24,6 +24,7 @@ from decimal import Decimal, localcontext
 from typing import Literal
 
 from shared.campaigns.models import Direction, TargetKind
+from shared.figures import progress
 from shared.metrics.models import Aggregation
 
 CENT = Decimal("0.01")
@@ -88,35 +89,15 @@ def completion_rate(
 ) -> Decimal | None:
     """The day's actual against its target, in % (two decimals); None when it cannot be
     computed or nothing was reported (a channel that does not measure the metric)."""
-    if target is None or target == 0 or actual is None:
-        return None
-    with localcontext(prec=WIDE):
-        if terms.direction == Direction.lower_is_better:
-            if actual == 0:
-                return None
-            return (target / actual * 100).quantize(CENT)
-        return (actual / target * 100).quantize(CENT)
+    return progress.pace_percent(
+        terms.direction, actual, target
+    )  # a day's pace, against its target
 
 
 def achievement_rate(terms: GoalTerms, *, actual: Decimal | None) -> Decimal | None:
     """% of the whole target reached, as goal progress computes it: inverted for an
     absolute lower-is-better goal, on the lift over the baseline for a lift goal."""
-    target = terms.target_value
-    if actual is None or target is None or target == 0:
-        return None
-    with localcontext(prec=WIDE):
-        measured = actual
-        if terms.target_kind == TargetKind.relative_lift:
-            if not terms.baseline_value:
-                return None
-            lift = (actual - terms.baseline_value) / terms.baseline_value * 100
-            measured = lift.quantize(CENT)  # as goal progress shows the lift
-        if (
-            terms.direction == Direction.lower_is_better
-            and terms.target_kind == TargetKind.absolute
-        ):
-            return None if measured == 0 else (target / measured * 100).quantize(CENT)
-        return (measured / target * 100).quantize(CENT)
+    return progress.achievement_rate(terms, actual)
 
 
 def change_percent(current: Decimal | None, previous: Decimal | None) -> Decimal | None:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from shared.ingestion.report_csv import HEADER_ALIASES
+from shared.ingestion.report_table import HEADER_ALIASES
+from shared.metrics.models import FRACTION_UNITS
 from shared.reports.schedule import Language
 from shared.reports.schemas import DailyReportOut, WeeklyReportOut
 
@@ -16,8 +17,6 @@ from shared.reports.schemas import DailyReportOut, WeeklyReportOut
 CHINESE_NAMES = {key: name for name, key in HEADER_ALIASES.items() if not name.isascii()}
 # Short English column names where the dictionary's would crowd a table.
 SHORT_NAMES = {"ctr": "CTR", "conversion_rate": "Conversion"}
-
-RATIO_UNITS = frozenset({"ratio", "percent"})
 
 WORDS = {
     Language.zh: {
@@ -125,7 +124,7 @@ def figure(value: Decimal | None, unit: str) -> str:
     """A figure as its unit reads: ratios as percentages (0.021 -> 2.10%)."""
     if value is None:
         return "-"
-    return percent(value * 100) if unit in RATIO_UNITS else number(value)
+    return percent(value * 100) if unit in FRACTION_UNITS else number(value)
 
 
 def cell(text: str) -> str:

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 DEFAULT_DAILY_TIME = time(17, 0)  # the manuals' collection time
 DEFAULT_WEEKLY_TIME = time(9, 0)  # Monday morning: the weekly review
-WEEKLY_DAY = 1  # ISO weekday of the weekly report: Monday
 
 
 class ReportKind(StrEnum):

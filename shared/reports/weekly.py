@@ -1,7 +1,6 @@
 """The weekly report: the week's key metrics against the week before, goal pace, budget
 burn, the week's alerts and issues, and slipped tasks."""
 
-import uuid
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -29,10 +28,8 @@ from shared.reports.schemas import (
     WeekIssuesOut,
     WeeklyMetricOut,
 )
-from shared.tasks import service as tasks
-from shared.tasks import views
-from shared.tenancy import in_workspace
-from shared.workspaces.models import Member
+from shared.tasks import breakdown, views
+from shared.workspaces.service import member_names
 
 LISTED = 50  # alerts, issues and tasks listed in one report (counts give the rest)
 ZERO = Decimal("0.00")
@@ -142,11 +139,11 @@ async def budget_burn(session: AsyncSession, *, campaign: Campaign, monday: date
             ).where(*scope)
         )
     ).one()
-    elapsed = None
-    if campaign.start_date and campaign.end_date:
-        days = (campaign.end_date - campaign.start_date).days + 1
-        gone = min(max((sunday - campaign.start_date).days + 1, 0), days)
-        elapsed = budget.percent(Decimal(gone), Decimal(days))
+    elapsed = (
+        budget.time_elapsed_percent(campaign.start_date, campaign.end_date, sunday)
+        if campaign.start_date and campaign.end_date
+        else None
+    )
     planned = summary.total.planned
     return BudgetBurnOut(
         currency=summary.currency,
@@ -233,34 +230,25 @@ async def slipped_tasks(
     session: AsyncSession, *, campaign: Campaign, monday: date, now: datetime
 ) -> tuple[list[SlippedTaskOut], int]:
     """Work items (not their parents) overdue at the week's end, or finished late during
-    the week; the latest first. Judged as the tasks stand now, on the week's last day
-    (or today, for the week still running)."""
+    the week; the most slipped first. Judged as the tasks stand now, on the week's last
+    day (or today, for the week still running)."""
     _, end = week_bounds(campaign, monday)
     as_of = min(now, end - timedelta(microseconds=1))
     sunday = monday + timedelta(days=6)
-    graph = await tasks.load_schedule_graph(session, campaign)
+    graph = await breakdown.load_schedule_graph(session, campaign)
     derived = views.derive(campaign, graph, views.build_schedule(campaign, graph), as_of)
-    parents = {t.parent_id for t in graph.tasks.values() if t.parent_id}
     slipped: list[Any] = [
         t
-        for t in graph.tasks.values()
-        if t.id not in parents
-        and derived[t.id].slip_days > 0
+        for t in graph.work_items()
+        if derived[t.id].slip_days > 0
         and (
             derived[t.id].overdue or (t.actual_end is not None and monday <= t.actual_end <= sunday)
         )
     ]
     slipped.sort(key=lambda t: (-derived[t.id].slip_days, t.code))
-    owners = {t.owner_id for t in slipped[:LISTED] if t.owner_id}
-    names: dict[uuid.UUID, str] = (
-        {
-            m.id: m.name
-            for m in await session.scalars(
-                in_workspace(Member, campaign.workspace_id).where(Member.id.in_(owners))
-            )
-        }
-        if owners
-        else {}
+    listed = slipped[:LISTED]
+    names = await member_names(
+        session, workspace_id=campaign.workspace_id, member_ids=[t.owner_id for t in listed]
     )
     return [
         SlippedTaskOut(
@@ -274,7 +262,7 @@ async def slipped_tasks(
             slip_days=derived[t.id].slip_days,
             overdue=derived[t.id].overdue,
         )
-        for t in slipped[:LISTED]
+        for t in listed
     ], len(slipped)
 
 

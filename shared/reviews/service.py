@@ -20,6 +20,7 @@ from shared.reviews.comparison import ReviewComparisonOut, ReviewRefOut
 from shared.reviews.models import CampaignReview, ReviewKind
 from shared.reviews.schemas import ReviewAdjustmentIn, ReviewSnapshotOut
 from shared.tenancy import in_workspace
+from shared.workspaces.service import member_names
 
 # Reviews are held while there is work to steer: from approval (preparation) to the end.
 REVIEWABLE = (CampaignStatus.approved, CampaignStatus.active)
@@ -48,7 +49,7 @@ async def _check_adjustments(
 ) -> dict[uuid.UUID, str]:
     """The owners' names; 422 naming each owner who is not a member and each due date
     before the review's day."""
-    names = await snapshot.member_names(
+    names = await member_names(
         session, workspace_id=campaign.workspace_id, member_ids=[a.owner_id for a in adjustments]
     )
     today = campaign.local_date(now)

@@ -2,10 +2,8 @@
 and by channel, open alerts and issues, slipped tasks. Everything is read as it stands at
 `now`, in the review's own transaction, and kept as a document."""
 
-import uuid
-from collections.abc import Collection
 from datetime import date, datetime
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.alerts.models import Alert, AlertStatus
 from shared.allocations import summary as allocations
 from shared.campaigns import budget
-from shared.campaigns.models import Campaign, Direction
+from shared.campaigns.models import Campaign
 from shared.change_requests import plan_versions
 from shared.figures import progress
 from shared.issues.models import AWAITING_WORK, Issue
@@ -32,28 +30,12 @@ from shared.reviews.schemas import (
     ReviewTaskOut,
     ReviewTasksOut,
 )
-from shared.tasks import service as tasks
-from shared.tasks import views
-from shared.workspaces.models import Member
+from shared.tasks import breakdown, views
+from shared.workspaces.service import member_names
 
 LISTED = 200  # alerts, issues and tasks kept per snapshot (the counts are exact)
-CENT = Decimal("0.01")
-WIDE = 80  # digits: a pace over a tiny expected figure runs beyond the default 28
 # Pending alerts are still waiting out their rule's hold: nobody has been told yet.
 RAISED = (AlertStatus.firing, AlertStatus.acknowledged)
-
-
-def pace_percent(
-    direction: Direction, actual: Decimal | None, expected: Decimal | None
-) -> Decimal | None:
-    """How far along a goal is against where it should be by now, 100 being on pace; for a
-    lower-is-better goal less than expected is ahead (expected / actual)."""
-    if actual is None or expected is None or expected == 0:
-        return None
-    with localcontext(prec=WIDE):
-        if direction == Direction.lower_is_better:
-            return None if actual == 0 else (expected / actual * 100).quantize(CENT)
-        return (actual / expected * 100).quantize(CENT)
 
 
 def campaign_days(
@@ -63,25 +45,8 @@ def campaign_days(
     of them gone by the end of `day`."""
     if start is None or end is None or end < start:
         return None, None, None
-    total = (end - start).days + 1
-    gone = min(max((day - start).days + 1, 0), total)
     number = (day - start).days + 1 if start <= day <= end else None
-    return number, total, budget.percent(Decimal(gone), Decimal(total))
-
-
-async def member_names(
-    session: AsyncSession, *, workspace_id: uuid.UUID, member_ids: Collection[uuid.UUID | None]
-) -> dict[uuid.UUID, str]:
-    """Names of the workspace's members among `member_ids` (others are left out)."""
-    wanted = {m for m in member_ids if m is not None}
-    if not wanted:
-        return {}
-    rows = await session.execute(
-        select(Member.id, Member.name).where(
-            Member.workspace_id == workspace_id, Member.id.in_(wanted)
-        )
-    )
-    return dict(rows.all())
+    return number, (end - start).days + 1, budget.time_elapsed_percent(start, end, day)
 
 
 async def _goals(session: AsyncSession, campaign: Campaign, day: date) -> list[ReviewGoalOut]:
@@ -107,7 +72,7 @@ async def _goals(session: AsyncSession, campaign: Campaign, day: date) -> list[R
             lift_percent=p.lift_percent,
             achievement_rate=p.achievement_rate,
             expected_to_date=p.expected_to_date,
-            pace_percent=pace_percent(p.goal.direction, p.actual, p.expected_to_date),
+            pace_percent=progress.pace_percent(p.goal.direction, p.actual, p.expected_to_date),
         )
         for p in found
     ]
@@ -238,11 +203,10 @@ async def _slipped_tasks(
 ) -> ReviewTasksOut:
     """Work items (not the strategies and modules above them) still open past their
     planned end, the most slipped first."""
-    graph = await tasks.load_schedule_graph(session, campaign)
+    graph = await breakdown.load_schedule_graph(session, campaign)
     derived = views.derive(campaign, graph, views.build_schedule(campaign, graph), now)
-    parents = {t.parent_id for t in graph.tasks.values() if t.parent_id}
     slipped = sorted(
-        (t for t in graph.tasks.values() if t.id not in parents and derived[t.id].overdue),
+        (t for t in graph.work_items() if derived[t.id].overdue),
         key=lambda t: (-derived[t.id].slip_days, t.code),
     )
     listed = slipped[:LISTED]

@@ -42,6 +42,9 @@ class TaskStatus(StrEnum):
     cancelled = "cancelled"
 
 
+FINISHED = frozenset({TaskStatus.done, TaskStatus.cancelled})  # no more work to come
+
+
 class Task(CampaignItem):
     """One node of the breakdown. A task has exactly one owner (R1): a single column."""
 

@@ -3,10 +3,9 @@ review, returned, due soon. Each event names the member it concerns (`owner_id`,
 `approver_id`); who is reached, and how, is decided in `shared/reactions`."""
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.actor import Actor
@@ -15,21 +14,7 @@ from shared.events import kinds
 from shared.events.models import Event
 from shared.events.service import record_event
 from shared.tasks.models import Task
-from shared.workspaces.models import Member
-
-
-async def member_names(
-    session: AsyncSession, *, workspace_id: uuid.UUID, member_ids: Collection[uuid.UUID | None]
-) -> dict[uuid.UUID, str]:
-    wanted = {m for m in member_ids if m is not None}
-    if not wanted:
-        return {}
-    rows = await session.execute(
-        select(Member.id, Member.name).where(
-            Member.workspace_id == workspace_id, Member.id.in_(wanted)
-        )
-    )
-    return dict(rows.all())
+from shared.workspaces.service import member_names
 
 
 def _text(value: Any) -> str | None:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.campaigns.models import Campaign, Level
 from shared.errors import FieldError, Invalid
 from shared.pagination import PageRequest, SortKey, paginate_loaded
-from shared.tasks import service, views
+from shared.tasks import breakdown, service, views
 from shared.tasks.models import Task, TaskLevel, TaskStatus
 from shared.tasks.schedule import CycleError, Schedule
 
@@ -56,8 +56,8 @@ class TaskListing:
 
 async def _views(
     session: AsyncSession, campaign: Campaign, now: datetime
-) -> tuple[service.Graph, Schedule, dict[uuid.UUID, views.Derived]]:
-    graph = await service.load_schedule_graph(session, campaign)
+) -> tuple[breakdown.Graph, Schedule, dict[uuid.UUID, views.Derived]]:
+    graph = await breakdown.load_schedule_graph(session, campaign)
     try:
         plan = views.build_schedule(campaign, graph)
     except CycleError as exc:  # only reachable if the database was edited by hand
@@ -104,7 +104,7 @@ async def schedule_json(
     """The schedule as the API's JSON body. Thousands of rows cost a few hundred ms to
     compute and only change with the plan: the finished JSON is kept in Redis (`cache`)
     under a fingerprint of everything it shows."""
-    fingerprint = await service.schedule_fingerprint(session, campaign, campaign.local_date(now))
+    fingerprint = await breakdown.schedule_fingerprint(session, campaign, campaign.local_date(now))
     key = f"{prefix}:schedule:" + hashlib.sha256(fingerprint.encode()).hexdigest()
     try:
         cached: bytes | None = await cache.get(key)

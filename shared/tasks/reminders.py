@@ -19,10 +19,14 @@ from shared.campaigns.models import Campaign, CampaignStatus
 from shared.events import kinds
 from shared.ids import new_id
 from shared.tasks import notices, workdays
-from shared.tasks.models import DueSoonWarning, Task, TaskLevel, TaskReminderSetting
-from shared.tasks.service import FINISHED
+from shared.tasks.models import (
+    FINISHED,
+    DueSoonWarning,
+    Task,
+    TaskLevel,
+    TaskReminderSetting,
+)
 
-DUE_SOON_JOB = "warn_tasks_due_soon"
 SWEEP_LIMIT = 500
 # Campaigns whose work is under way: approved (preparing) or running.
 WATCHED = (CampaignStatus.approved, CampaignStatus.active)

@@ -15,9 +15,10 @@ from shared.campaigns import lifecycle
 from shared.campaigns.models import Campaign
 from shared.errors import Conflict, FieldError, Forbidden, Invalid
 from shared.events import kinds
-from shared.tasks import notices, service, sign_off
+from shared.tasks import breakdown, notices, service, sign_off
 from shared.tasks.models import ReviewOutcome, Task, TaskReview, TaskStatus
 from shared.versioning import apply_changes, check_version
+from shared.workspaces.service import member_names
 
 
 async def _acting_member(
@@ -31,7 +32,7 @@ async def _acting_member(
             code="member_key_required",
         )
     if actor.member_id != expected:
-        names = await notices.member_names(
+        names = await member_names(
             session, workspace_id=task.workspace_id, member_ids=[expected, actor.member_id]
         )
         who = names.get(expected, "nobody") if expected else "nobody"
@@ -97,7 +98,7 @@ async def submit(
         session, actor=actor, task=task, role="owner", doing="submit it for review"
     )
     has_approver = task.approver_id is not None
-    graph = await service.load_graph(session, campaign)
+    graph = await breakdown.load_graph(session, campaign)
     await service.check_order_of_work(
         session,
         campaign,
@@ -122,7 +123,7 @@ async def submit(
         submitted_at=now,
     )
     session.add(review)
-    names = await notices.member_names(
+    names = await member_names(
         session, workspace_id=task.workspace_id, member_ids=[owner_id, task.approver_id]
     )
     handed_in = " ".join(part for part in (note, link) if part)
@@ -170,6 +171,37 @@ async def submit(
     return task
 
 
+async def _decide(
+    session: AsyncSession,
+    *,
+    campaign: Campaign,
+    task: Task,
+    actor: Actor,
+    action: str,
+    outcome: ReviewOutcome,
+    comment: str | None,
+    expected_versions: Collection[int] | None,
+    now: datetime,
+) -> TaskReview:
+    """The approver's decision on the open review (`action`: accept or return), recorded
+    once the task is in review and the key speaks for its approver."""
+    check_version(task, expected_versions)
+    lifecycle.ensure_editable(campaign, lifecycle.EXECUTION_EDITABLE, "Tasks")
+    sign_off.check_in_review(task, action)
+    approver_id = await _acting_member(
+        session, actor=actor, task=task, role="approver", doing=f"{action} it"
+    )
+    review = await _open_review(session, task)
+    review.outcome, review.decided_by_member_id = outcome, approver_id
+    review.decided_at, review.comment = now, comment
+    return review
+
+
+async def _name_of(session: AsyncSession, task: Task, member_id: uuid.UUID | None) -> str:
+    names = await member_names(session, workspace_id=task.workspace_id, member_ids=[member_id])
+    return _name(names, member_id)
+
+
 async def accept(
     session: AsyncSession,
     *,
@@ -181,24 +213,22 @@ async def accept(
     now: datetime,
 ) -> Task:
     """The approver accepts the deliverable: the task is done today (the campaign's day)."""
-    check_version(task, expected_versions)
-    lifecycle.ensure_editable(campaign, lifecycle.EXECUTION_EDITABLE, "Tasks")
-    sign_off.check_in_review(task, "accept")
-    approver_id = await _acting_member(
-        session, actor=actor, task=task, role="approver", doing="accept it"
+    review = await _decide(
+        session,
+        campaign=campaign,
+        task=task,
+        actor=actor,
+        action="accept",
+        outcome=ReviewOutcome.accepted,
+        comment=comment,
+        expected_versions=expected_versions,
+        now=now,
     )
-    review = await _open_review(session, task)
-    review.outcome, review.decided_by_member_id = ReviewOutcome.accepted, approver_id
-    review.decided_at, review.comment = now, comment
     apply_changes(task, sign_off.done_changes(task, campaign.local_date(now)), None)
     await session.flush()
-    names = await notices.member_names(
-        session, workspace_id=task.workspace_id, member_ids=[approver_id]
-    )
+    approver = await _name_of(session, task, review.decided_by_member_id)
     said = f": {comment}" if comment else "."
-    await _note(
-        session, campaign, actor, task, f"{task.code} accepted by {_name(names, approver_id)}{said}"
-    )
+    await _note(session, campaign, actor, task, f"{task.code} accepted by {approver}{said}")
     return task
 
 
@@ -213,21 +243,20 @@ async def return_to_owner(
     now: datetime,
 ) -> Task:
     """The approver sends the deliverable back with what to change: work resumes."""
-    check_version(task, expected_versions)
-    lifecycle.ensure_editable(campaign, lifecycle.EXECUTION_EDITABLE, "Tasks")
-    sign_off.check_in_review(task, "return")
-    approver_id = await _acting_member(
-        session, actor=actor, task=task, role="approver", doing="return it"
+    review = await _decide(
+        session,
+        campaign=campaign,
+        task=task,
+        actor=actor,
+        action="return",
+        outcome=ReviewOutcome.returned,
+        comment=comment,
+        expected_versions=expected_versions,
+        now=now,
     )
-    review = await _open_review(session, task)
-    review.outcome, review.decided_by_member_id = ReviewOutcome.returned, approver_id
-    review.decided_at, review.comment = now, comment
     apply_changes(task, {"status": TaskStatus.in_progress}, None)
     await session.flush()
-    names = await notices.member_names(
-        session, workspace_id=task.workspace_id, member_ids=[approver_id]
-    )
-    approver = _name(names, approver_id)
+    approver = await _name_of(session, task, review.decided_by_member_id)
     await _note(session, campaign, actor, task, f"{task.code} returned by {approver}: {comment}")
     await notices.record(
         session,

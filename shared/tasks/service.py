@@ -1,175 +1,28 @@
-"""Tasks: the breakdown's rules — one owner, same-campaign links, no cycles, order of work."""
+"""Changing tasks: creating them (one by one or a whole breakdown), updating them under the
+order of work, deleting them, and the execution log's free entries about them. What a
+task must be is checked in validation.py, against the breakdown loaded by breakdown.py."""
 
 import re
 import uuid
 from collections.abc import Collection
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, NamedTuple
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Enum, String, delete, func, select, type_coerce
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared import graphs
 from shared.activity.models import ActivityEntry
 from shared.activity.service import NoteKind, add_note
 from shared.actor import Actor
 from shared.campaigns import lifecycle
-from shared.campaigns.models import BudgetLine, Campaign, Expense, Goal, Phase
+from shared.campaigns.models import BudgetLine, Campaign, Expense
 from shared.errors import Conflict, FieldError, Invalid, NotFound
 from shared.ids import new_id
-from shared.tasks import notices, sign_off
-from shared.tasks.models import Task, TaskDependency, TaskLevel, TaskStatus
+from shared.tasks import notices, sign_off, validation
+from shared.tasks.breakdown import Graph, load_graph
+from shared.tasks.models import FINISHED, Task, TaskDependency, TaskStatus
 from shared.tenancy import in_workspace
 from shared.versioning import apply_changes, check_version
-from shared.workspaces.service import member_field_errors, unknown_members
-
-FINISHED = frozenset({TaskStatus.done, TaskStatus.cancelled})
-
-
-@dataclass
-class Graph:
-    """A campaign's whole breakdown, loaded at once: validation and derived views need it."""
-
-    tasks: dict[uuid.UUID, Task]
-    dependencies: list[TaskDependency]
-    phases: dict[uuid.UUID, Phase] = field(default_factory=dict)
-
-    def predecessors(self, task_id: uuid.UUID) -> list[TaskDependency]:
-        return [d for d in self.dependencies if d.successor_id == task_id]
-
-    def children(self, task_id: uuid.UUID) -> list[Any]:
-        return [t for t in self.tasks.values() if t.parent_id == task_id]
-
-    def predecessor_index(self) -> dict[uuid.UUID, list[TaskDependency]]:
-        """Every task's incoming dependencies at once (reads over the whole graph use it)."""
-        index: dict[uuid.UUID, list[TaskDependency]] = {}
-        for dependency in self.dependencies:
-            index.setdefault(dependency.successor_id, []).append(dependency)
-        return index
-
-    def codes(self, ids: Collection[uuid.UUID]) -> list[str]:
-        return [self.tasks[i].code if i in self.tasks else str(i) for i in ids]
-
-
-# What the schedule, the derived views and the list filters read of each task.
-SCHEDULE_COLUMNS = (
-    Task.id,
-    Task.code,
-    Task.name,
-    Task.level,
-    Task.parent_id,
-    Task.phase_id,
-    Task.goal_id,
-    Task.owner_id,
-    Task.priority,
-    Task.planned_start,
-    Task.planned_end,
-    Task.actual_end,
-    Task.status,
-    Task.progress,
-    Task.created_at,
-)
-LINK_COLUMNS = (TaskDependency.predecessor_id, TaskDependency.successor_id, TaskDependency.lag_days)
-
-
-class TaskRow(NamedTuple):
-    """A task as the schedule reads it; a tuple, since SQLAlchemy rows read attributes
-    ten times slower and a schedule reads hundreds of thousands of them."""
-
-    id: uuid.UUID
-    code: str
-    name: str
-    level: TaskLevel
-    parent_id: uuid.UUID | None
-    phase_id: uuid.UUID | None
-    goal_id: uuid.UUID | None
-    owner_id: uuid.UUID | None
-    priority: Any
-    planned_start: date | None
-    planned_end: date | None
-    actual_end: date | None
-    status: TaskStatus
-    progress: int
-    created_at: datetime
-
-
-class LinkRow(NamedTuple):
-    predecessor_id: uuid.UUID
-    successor_id: uuid.UUID
-    lag_days: int
-
-
-async def load_graph(session: AsyncSession, campaign: Campaign) -> Graph:
-    """The campaign's breakdown as ORM objects, for changing it."""
-    tasks = (
-        await session.scalars(
-            in_workspace(Task, campaign.workspace_id).where(Task.campaign_id == campaign.id)
-        )
-    ).all()
-    dependencies = (
-        await session.scalars(
-            in_workspace(TaskDependency, campaign.workspace_id).where(
-                TaskDependency.campaign_id == campaign.id
-            )
-        )
-    ).all()
-    return Graph({t.id: t for t in tasks}, list(dependencies), await _phases(session, campaign))
-
-
-async def load_schedule_graph(session: AsyncSession, campaign: Campaign) -> Graph:
-    """The breakdown as plain rows of the schedule's columns: reads only, but several times
-    faster than ORM objects for thousands of tasks."""
-    # Enum columns come back as their plain string values (equal to the members):
-    # converting thousands of them one by one cost more than the query.
-    columns = [
-        type_coerce(c, String).label(c.key) if isinstance(c.type, Enum) else c
-        for c in SCHEDULE_COLUMNS
-    ]
-    tasks: Any = await session.execute(
-        select(*columns).where(
-            Task.workspace_id == campaign.workspace_id, Task.campaign_id == campaign.id
-        )
-    )
-    links: Any = await session.execute(
-        select(*LINK_COLUMNS).where(
-            TaskDependency.workspace_id == campaign.workspace_id,
-            TaskDependency.campaign_id == campaign.id,
-        )
-    )
-    rows = [TaskRow._make(t) for t in tasks]
-    return Graph(
-        {t.id: t for t in rows},  # type: ignore[misc]
-        [LinkRow._make(link) for link in links],  # type: ignore[misc]
-        await _phases(session, campaign),
-    )
-
-
-async def schedule_fingerprint(session: AsyncSession, campaign: Campaign, today: date) -> str:
-    """Changes whenever anything the schedule shows may have changed (or the day turns)."""
-
-    def stamps(model: Any) -> list[Any]:
-        scope = (model.workspace_id == campaign.workspace_id, model.campaign_id == campaign.id)
-        # Row versions move on every update, even two within one transaction.
-        return [
-            select(func.count()).select_from(model).where(*scope).scalar_subquery(),
-            select(func.max(model.updated_at)).where(*scope).scalar_subquery(),
-            select(func.sum(model.version)).where(*scope).scalar_subquery(),
-        ]
-
-    parts = (
-        await session.execute(select(*stamps(Task), *stamps(TaskDependency), *stamps(Phase)))
-    ).one()
-    return ":".join(str(p) for p in (campaign.id, campaign.version, today, *parts))
-
-
-async def _phases(session: AsyncSession, campaign: Campaign) -> dict[uuid.UUID, Phase]:
-    phases = (
-        await session.scalars(
-            in_workspace(Phase, campaign.workspace_id).where(Phase.campaign_id == campaign.id)
-        )
-    ).all()
-    return {p.id: p for p in phases}
 
 
 async def get_task(session: AsyncSession, *, workspace_id: uuid.UUID, task_id: uuid.UUID) -> Task:
@@ -184,95 +37,6 @@ async def get_tasks(
 ) -> dict[uuid.UUID, Task]:
     tasks = await session.scalars(in_workspace(Task, workspace_id).where(Task.id.in_(task_ids)))
     return {t.id: t for t in tasks}
-
-
-# --- validation -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class References:
-    """What tasks may point at, fetched once for a whole batch."""
-
-    unknown_members: set[uuid.UUID]
-    goal_ids: set[uuid.UUID]
-
-
-async def _references(session: AsyncSession, campaign: Campaign, tasks: list[Task]) -> References:
-    unknown = await unknown_members(
-        session,
-        workspace_id=campaign.workspace_id,
-        member_ids=[m for t in tasks for m in (t.owner_id, t.approver_id)],
-    )
-    goal_ids = await session.scalars(
-        select(Goal.id).where(
-            Goal.workspace_id == campaign.workspace_id, Goal.campaign_id == campaign.id
-        )
-    )
-    return References(unknown, set(goal_ids))
-
-
-def _reference_errors(
-    graph: Graph, task: Task, refs: References, prefix: str = ""
-) -> list[FieldError]:
-    errors = member_field_errors(
-        {f"{prefix}owner_id": task.owner_id, f"{prefix}approver_id": task.approver_id},
-        refs.unknown_members,
-    )
-    if task.level == TaskLevel.task and task.owner_id is None:
-        errors.append(
-            FieldError(f"{prefix}owner_id", "A task needs exactly one responsible owner (R1).")
-        )
-    if task.parent_id is not None:
-        parent = graph.tasks.get(task.parent_id)
-        if parent is None:
-            errors.append(FieldError(f"{prefix}parent_id", "No such task in this campaign."))
-        elif parent.level.depth >= task.level.depth:
-            errors.append(
-                FieldError(
-                    f"{prefix}parent_id",
-                    f"A {task.level.value} cannot sit under a {parent.level.value} "
-                    "(strategy > module > task).",
-                )
-            )
-        elif _is_ancestor(graph, task.id, parent.id):
-            errors.append(FieldError(f"{prefix}parent_id", "A task cannot sit under itself."))
-    if any(child.level.depth <= task.level.depth for child in graph.children(task.id)):
-        errors.append(
-            FieldError(
-                f"{prefix}level", "Its children must sit below it (strategy > module > task)."
-            )
-        )
-    if task.goal_id is not None and task.goal_id not in refs.goal_ids:
-        errors.append(FieldError(f"{prefix}goal_id", "No such goal in this campaign."))
-    if task.phase_id is not None and task.phase_id not in graph.phases:
-        errors.append(FieldError(f"{prefix}phase_id", "No such phase in this campaign."))
-    for start, end in (("planned_start", "planned_end"), ("actual_start", "actual_end")):
-        first, last = getattr(task, start), getattr(task, end)
-        if first and last and last < first:
-            errors.append(FieldError(f"{prefix}{end}", f"Ends before it starts ({first})."))
-    return errors
-
-
-def _is_ancestor(graph: Graph, ancestor: uuid.UUID, of: uuid.UUID) -> bool:
-    cursor: uuid.UUID | None = of
-    while cursor is not None:
-        if cursor == ancestor:
-            return True
-        node = graph.tasks.get(cursor)
-        cursor = node.parent_id if node else None
-    return False
-
-
-def _cycle_error(graph: Graph, edges: list[tuple[uuid.UUID, uuid.UUID]], field_name: str) -> None:
-    cycle = graphs.find_cycle(edges)
-    if cycle:
-        path = " -> ".join(graph.codes(cycle))
-        raise Invalid(
-            f"These predecessors would make a cycle: {path}.",
-            [FieldError(field_name, f"Dependency cycle: {path}", code="dependency_cycle")],
-            code="dependency_cycle",
-            cycle=graph.codes(cycle),
-        )
 
 
 def _next_code(graph: Graph) -> str:
@@ -308,7 +72,7 @@ async def _set_predecessors(
     kept = [d for d in graph.dependencies if d.successor_id != task.id]
     wanted = {link["task_id"]: link.get("lag_days", 0) for link in predecessors}
     edges = [(d.predecessor_id, d.successor_id) for d in kept]
-    _cycle_error(graph, edges + [(p, task.id) for p in wanted], field_name)
+    validation.check_no_cycle(graph, edges + [(p, task.id) for p in wanted], field_name)
 
     current = {d.predecessor_id: d for d in graph.predecessors(task.id)}
     for pred_id, dependency in current.items():
@@ -348,7 +112,9 @@ async def create_task(
         progress=0,
         **data,
     )
-    errors = _reference_errors(graph, task, await _references(session, campaign, [task]))
+    errors = validation.reference_errors(
+        graph, task, await validation.references(session, campaign, [task])
+    )
     if errors:
         raise Invalid("The task is not valid.", errors)
     session.add(task)
@@ -396,7 +162,7 @@ async def bulk_create(
         by_code.setdefault(task.code, task)
     for task, _, _ in created:
         graph.tasks[task.id] = task
-    known = await _references(session, campaign, [task for task, _, _ in created])
+    known = await validation.references(session, campaign, [task for task, _, _ in created])
     for task, refs, index in created:
         prefix = f"tasks.{index}."
         if refs["parent_code"] is not None:
@@ -418,14 +184,14 @@ async def bulk_create(
                         f"{prefix}predecessors.{link_index}.code", "A task cannot follow itself."
                     )
                 )
-        errors += _reference_errors(graph, task, known, prefix)
+        errors += validation.reference_errors(graph, task, known, prefix)
     if not errors:
         edges = [(d.predecessor_id, d.successor_id) for d in graph.dependencies] + [
             (by_code[link["code"]].id, task.id)
             for task, refs, _ in created
             for link in refs["links"]
         ]
-        _cycle_error(graph, edges, "tasks")
+        validation.check_no_cycle(graph, edges, "tasks")
     if errors:
         invalid = len({e.field.split(".")[1] for e in errors})
         raise Invalid(f"{invalid} of {len(items)} tasks are not valid; none was created.", errors)
@@ -491,8 +257,8 @@ async def update_task(
 
     with session.no_autoflush:  # nothing unchecked reaches the database
         if apply_changes(task, changes, None):
-            refs = await _references(session, campaign, [task])
-            errors = _reference_errors(graph, task, refs)
+            refs = await validation.references(session, campaign, [task])
+            errors = validation.reference_errors(graph, task, refs)
             if errors:
                 raise Invalid("The task is not valid.", errors)
         if predecessors is not None:

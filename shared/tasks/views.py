@@ -7,8 +7,8 @@ from typing import Any
 
 from shared.campaigns.models import Campaign
 from shared.tasks import schedule as cpm
-from shared.tasks.models import Task, TaskDependency, TaskStatus
-from shared.tasks.service import FINISHED, Graph
+from shared.tasks.breakdown import Graph
+from shared.tasks.models import FINISHED, Task, TaskDependency, TaskStatus
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,9 @@ class Derived:
 
 def build_schedule(campaign: Campaign, graph: Graph) -> cpm.Schedule:
     """CPM over the leaf tasks that have planned dates and are not cancelled."""
-    parents = {t.parent_id for t in graph.tasks.values() if t.parent_id}
     nodes = []
-    for task in graph.tasks.values():
-        if task.id in parents or task.status == TaskStatus.cancelled:
+    for task in graph.work_items():
+        if task.status == TaskStatus.cancelled:
             continue
         if task.planned_start is None or task.planned_end is None:
             continue

@@ -160,6 +160,21 @@ async def unknown_members(
     return wanted - set(found.all())
 
 
+async def member_names(
+    session: AsyncSession, *, workspace_id: uuid.UUID, member_ids: Collection[uuid.UUID | None]
+) -> dict[uuid.UUID, str]:
+    """Names of the workspace's members among `member_ids` (others are left out)."""
+    wanted = {m for m in member_ids if m is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Member.id, Member.name).where(
+            Member.workspace_id == workspace_id, Member.id.in_(wanted)
+        )
+    )
+    return dict(rows.all())
+
+
 async def check_member_fields(
     session: AsyncSession, *, workspace_id: uuid.UUID, fields: dict[str, uuid.UUID | None]
 ) -> list[FieldError]:

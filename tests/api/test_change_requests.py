@@ -18,7 +18,14 @@ from shared.actor import Role
 from shared.events.models import Event
 from tests.api import test_campaign_lifecycle as lifecycle
 from tests.api.test_campaign_lifecycle import Team, action, decide
-from tests.helpers import Tenant, assert_problem, fields_of
+from tests.helpers import (
+    Tenant,
+    add_budget_lines,
+    assert_problem,
+    created,
+    fields_of,
+    register_channels,
+)
 
 team = lifecycle.team  # the brief's people, approvers bound to API keys
 
@@ -31,18 +38,10 @@ class Running:
     goals: dict[str, str]  # goal ids by metric
 
 
-async def created(client: httpx.AsyncClient, tenant: Tenant, path: str, body: dict[str, Any]):
-    response = await client.post(path, json=body, headers=tenant.auth(Role.editor))
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
 async def running_campaign(client: httpx.AsyncClient, tenant: Tenant, team: Team) -> Running:
-    for key, name in (("offline_store", "Offline store"), ("social_feed", "Social feed")):
-        response = await client.post(
-            "/v1/channels", json={"key": key, "name": name}, headers=tenant.auth()
-        )
-        assert response.status_code in (201, 409), response.text
+    await register_channels(
+        client, tenant, {"offline_store": "Offline store", "social_feed": "Social feed"}
+    )
     campaign = await created(
         client,
         tenant,
@@ -80,20 +79,20 @@ async def running_campaign(client: httpx.AsyncClient, tenant: Tenant, team: Team
             },
         )
         goals[metric] = goal["id"]
-    lines = {}
-    for category, amount, note, channel in (
-        ("labour", "150000", "Team", None),
-        ("materials", "80000", "Materials", None),
-        ("promotion_media", "200000", "Offline store promotion", "offline_store"),
-        ("promotion_media", "250000", "Social feed ads", "social_feed"),
-        ("promotion_media", "100000", "KOC seeding", None),
-        ("third_party_services", "120000", "Agency", None),
-        ("contingency", "100000", "Reserve", None),
-    ):
-        body = {"category": category, "planned_amount": amount, "note": note}
-        if channel:
-            body["channel_key"] = channel
-        lines[note] = (await created(client, tenant, f"{base}/budget-lines", body))["id"]
+    lines = await add_budget_lines(
+        client,
+        tenant,
+        base,
+        [
+            ("labour", "150000", "Team", None),
+            ("materials", "80000", "Materials", None),
+            ("promotion_media", "200000", "Offline store promotion", "offline_store"),
+            ("promotion_media", "250000", "Social feed ads", "social_feed"),
+            ("promotion_media", "100000", "KOC seeding", None),
+            ("third_party_services", "120000", "Agency", None),
+            ("contingency", "100000", "Reserve", None),
+        ],
+    )
     await created(
         client,
         tenant,

@@ -13,9 +13,7 @@ from sqlalchemy import func, select
 from shared.actor import Role
 from shared.ingestion import apply, daily_report_import
 from shared.ingestion.models import IngestBatch
-from shared.ingestion.report_csv import (
-    MetricSpec,
-)
+from shared.ingestion.report_cells import MetricSpec
 from shared.metrics.standard import STANDARD_METRICS
 from shared.timeutil import utcnow
 from tests.helpers import Tenant, assert_problem, fields_of

@@ -6,8 +6,8 @@ import uuid
 from shared.actor import Role
 from tests.api import test_reviews as reviews
 from tests.api.test_campaign_lifecycle import Team
-from tests.api.test_reviews import Running, created, day, read, review
-from tests.helpers import Tenant, assert_problem, fields_of
+from tests.api.test_reviews import Running, day, read, review
+from tests.helpers import Tenant, assert_problem, created, fields_of
 
 team, running = reviews.team, reviews.running  # the people, and the campaign under review
 

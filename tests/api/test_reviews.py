@@ -23,7 +23,14 @@ from shared.rules.models import Severity
 from shared.timeutil import utcnow
 from tests.api import test_campaign_lifecycle as lifecycle
 from tests.api.test_campaign_lifecycle import Team, action, decide
-from tests.helpers import Tenant, assert_problem, fields_of
+from tests.helpers import (
+    Tenant,
+    add_budget_lines,
+    assert_problem,
+    created,
+    fields_of,
+    register_channels,
+)
 
 team = lifecycle.team  # the brief's people, approvers bound to API keys
 
@@ -46,12 +53,6 @@ class Running:
     tasks: dict[str, str]  # task ids by code
     issue: str
     alert: str
-
-
-async def created(client: httpx.AsyncClient, tenant: Tenant, path: str, body: dict[str, Any]):
-    response = await client.post(path, json=body, headers=tenant.auth(Role.editor))
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 async def figures(client: httpx.AsyncClient, tenant: Tenant, cid: str, when: str, users: int):
@@ -104,11 +105,9 @@ async def store_alert(tenant: Tenant, client, session, cid: str) -> str:
 
 
 async def running_campaign(client, tenant: Tenant, team: Team, session) -> Running:
-    for key, name in (("offline_store", "Offline store"), ("social_feed", "Social feed")):
-        response = await client.post(
-            "/v1/channels", json={"key": key, "name": name}, headers=tenant.auth()
-        )
-        assert response.status_code in (201, 409), response.text
+    await register_channels(
+        client, tenant, {"offline_store": "Offline store", "social_feed": "Social feed"}
+    )
     campaign = await created(
         client,
         tenant,
@@ -141,17 +140,17 @@ async def running_campaign(client, tenant: Tenant, team: Team, session) -> Runni
             "due_date": day(20),
         },
     )
-    lines = {}
-    for category, amount, note, channel in (
-        ("promotion_media", "200000", "Offline store promotion", "offline_store"),
-        ("promotion_media", "250000", "Social feed ads", "social_feed"),
-        ("labour", "150000", "Team", None),
-        ("contingency", "100000", "Reserve", None),
-    ):
-        body = {"category": category, "planned_amount": amount, "note": note}
-        if channel:
-            body["channel_key"] = channel
-        lines[note] = (await created(client, tenant, f"{base}/budget-lines", body))["id"]
+    lines = await add_budget_lines(
+        client,
+        tenant,
+        base,
+        [
+            ("promotion_media", "200000", "Offline store promotion", "offline_store"),
+            ("promotion_media", "250000", "Social feed ads", "social_feed"),
+            ("labour", "150000", "Team", None),
+            ("contingency", "100000", "Reserve", None),
+        ],
+    )
     tasks = {}
     for code, name, start, end in (
         ("M-001", "Select 20 beauty KOCs", -10, -3),

@@ -35,8 +35,8 @@ async def person(client: httpx.AsyncClient, tenant: Tenant, name: str, role: str
     return Person(member["id"], name, {"Authorization": f"Bearer {created.json()['key']}"})
 
 
-@pytest.fixture
-async def crew(client, tenant: Tenant) -> dict[str, Person]:
+async def hire_crew(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, Person]:
+    """The brief's people, each with an editor key bound to them."""
     return {
         who: await person(client, tenant, name)
         for who, name in (
@@ -47,6 +47,11 @@ async def crew(client, tenant: Tenant) -> dict[str, Person]:
             ("stranger", "Li Stranger"),
         )
     }
+
+
+@pytest.fixture
+async def crew(client, tenant: Tenant) -> dict[str, Person]:
+    return await hire_crew(client, tenant)
 
 
 def breakdown(crew: dict[str, Person]) -> list[dict[str, Any]]:

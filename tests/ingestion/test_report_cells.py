@@ -7,19 +7,18 @@ from decimal import Decimal
 import pytest
 
 from shared.errors import Invalid
-from shared.ingestion.report_csv import (
+from shared.ingestion.report_cells import (
     CellError,
     MetricSpec,
     in_unit,
     parse_amount,
     parse_day,
     parse_number,
-    parse_row,
-    parse_sheet,
     ratio_parts,
-    read_header,
     resolve_channel,
 )
+from shared.ingestion.report_csv import parse_sheet
+from shared.ingestion.report_table import parse_row, read_header
 from tests.ingestion.test_report_csv import METRICS
 
 CHANNELS = {"social_feed": "Social feed", "offline_store": "Offline store", "tv": "Television"}

@@ -12,16 +12,9 @@ from decimal import Decimal
 import pytest
 
 from shared.errors import Invalid
-from shared.ingestion.report_csv import (
-    MAX_DATA_ROWS,
-    MetricSpec,
-    Row,
-    decode,
-    parse_day,
-    parse_row,
-    parse_sheet,
-    read_header,
-)
+from shared.ingestion.report_cells import MetricSpec, parse_day
+from shared.ingestion.report_csv import decode, parse_sheet
+from shared.ingestion.report_table import MAX_DATA_ROWS, Row, parse_row, read_header
 from shared.metrics.standard import STANDARD_METRICS
 
 METRICS = {

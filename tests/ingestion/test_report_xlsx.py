@@ -11,7 +11,8 @@ import pytest
 
 from shared.errors import Invalid
 from shared.ingestion import report_xlsx
-from shared.ingestion.report_csv import parse_records, parse_sheet
+from shared.ingestion.report_csv import parse_sheet
+from shared.ingestion.report_table import parse_records
 from shared.ingestion.report_xlsx import (
     NotAWorkbook,
     UnsupportedWorkbook,

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 from shared.campaigns.models import Direction
-from shared.reviews.snapshot import campaign_days, pace_percent
+from shared.figures.progress import pace_percent
+from shared.reviews.snapshot import campaign_days
 
 HIGHER, LOWER = Direction.higher_is_better, Direction.lower_is_better
 

@@ -22,7 +22,14 @@ from shared.events.models import Event
 from shared.notifications.service import SEND_JOB
 from shared.tasks import reminders
 from shared.tasks.models import Task
-from tests.api.test_task_sign_off import Person, act, create_breakdown, person, plan_done
+from tests.api.test_task_sign_off import (
+    Person,
+    act,
+    create_breakdown,
+    hire_crew,
+    person,
+    plan_done,
+)
 from tests.helpers import Tenant, wait_until_a_query_waits_on_a_lock
 from tests.worker.test_notifications import Received, Receiver, add_endpoint, receiving
 
@@ -49,16 +56,7 @@ def one(receiver: Receiver, path: str, kind: str) -> Received:
 
 
 async def test_people_hear_of_their_tasks_on_their_own_endpoints(client, tenant, run_worker):
-    crew = {
-        who: await person(client, tenant, name)
-        for who, name in (
-            ("specialist", "Qian Specialist"),
-            ("copywriter", "Sun Copywriter"),
-            ("designer", "Wang Designer"),
-            ("lead", "Zhao Lead"),
-            ("stranger", "Li Stranger"),
-        )
-    }
+    crew = await hire_crew(client, tenant)
     async with receiving() as receiver:
         ops = await add_endpoint(client, tenant, receiver.url + "/ops", event_kinds=TASK_KINDS)
         phone = await add_endpoint(

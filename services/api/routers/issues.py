@@ -85,17 +85,6 @@ def _history_out(entry: ActivityEntry) -> HistoryEntryOut:
     )
 
 
-def _response_times_out(
-    minutes: dict[Severity, int], defaulted: list[Severity]
-) -> ResponseTimesOut:
-    return ResponseTimesOut(
-        info=minutes[Severity.info],
-        warning=minutes[Severity.warning],
-        critical=minutes[Severity.critical],
-        defaulted=defaulted,
-    )
-
-
 # Before /{issue_id}: otherwise "response-times" would be read as an issue id.
 @router.get(
     "/response-times",
@@ -103,7 +92,7 @@ def _response_times_out(
     response_model=ResponseTimesOut,
 )
 async def get_response_times(session: DbSession, caller: Viewer) -> ResponseTimesOut:
-    return _response_times_out(*await sla.response_times(session, workspace_id=caller.workspace_id))
+    return ResponseTimesOut.of(*await sla.response_times(session, workspace_id=caller.workspace_id))
 
 
 @router.put(
@@ -119,26 +108,9 @@ async def put_response_times(
     body: ResponseTimesIn, session: DbSession, caller: Admin
 ) -> ResponseTimesOut:
     await sla.set_response_times(
-        session,
-        workspace_id=caller.workspace_id,
-        minutes={
-            Severity.info: body.info,
-            Severity.warning: body.warning,
-            Severity.critical: body.critical,
-        },
+        session, workspace_id=caller.workspace_id, minutes=body.by_severity()
     )
-    return _response_times_out(*await sla.response_times(session, workspace_id=caller.workspace_id))
-
-
-def _resolution_times_out(
-    minutes: dict[Severity, int], defaulted: list[Severity]
-) -> ResolutionTimesOut:
-    return ResolutionTimesOut(
-        info=minutes[Severity.info],
-        warning=minutes[Severity.warning],
-        critical=minutes[Severity.critical],
-        defaulted=defaulted,
-    )
+    return ResponseTimesOut.of(*await sla.response_times(session, workspace_id=caller.workspace_id))
 
 
 @router.get(
@@ -147,7 +119,7 @@ def _resolution_times_out(
     response_model=ResolutionTimesOut,
 )
 async def get_resolution_times(session: DbSession, caller: Viewer) -> ResolutionTimesOut:
-    return _resolution_times_out(
+    return ResolutionTimesOut.of(
         *await sla.resolution_times(session, workspace_id=caller.workspace_id)
     )
 
@@ -168,15 +140,9 @@ async def put_resolution_times(
     body: ResolutionTimesIn, session: DbSession, caller: Admin
 ) -> ResolutionTimesOut:
     await sla.set_resolution_times(
-        session,
-        workspace_id=caller.workspace_id,
-        minutes={
-            Severity.info: body.info,
-            Severity.warning: body.warning,
-            Severity.critical: body.critical,
-        },
+        session, workspace_id=caller.workspace_id, minutes=body.by_severity()
     )
-    return _resolution_times_out(
+    return ResolutionTimesOut.of(
         *await sla.resolution_times(session, workspace_id=caller.workspace_id)
     )
 

@@ -13,7 +13,7 @@ from services.api.problems import HttpProblem, problem_responses
 from shared.alerts import service as alerts
 from shared.ingestion import daily_report_import, service
 from shared.ingestion.import_schemas import DAILY_REPORT_CSV_EXAMPLE, DailyReportImportOut
-from shared.ingestion.report_csv import MAX_DATA_ROWS, MAX_IMPORT_BYTES
+from shared.ingestion.report_table import MAX_DATA_ROWS, MAX_IMPORT_BYTES
 from shared.ingestion.report_xlsx import (
     MAX_COLUMNS,
     MAX_SHEET_NAME,

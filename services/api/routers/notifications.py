@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response, status
 from services.api.deps import Admin, AppRuntime, DbSession, IfMatch, Pagination, set_etag
 from services.api.problems import problem_responses
 from services.api.runtime import Runtime
-from shared.notifications import formats, sender, service, urls
+from shared.notifications import endpoints, formats, sender, service, urls
 from shared.notifications.bot_payloads import DingTalkMessage, FeishuMessage, WeComMessage
 from shared.notifications.models import Delivery, DeliveryAttempt
 from shared.notifications.schemas import (
@@ -55,7 +55,7 @@ def _delivery_out(delivery: Delivery, attempts: list[DeliveryAttempt]) -> Delive
 async def list_notification_endpoints(
     session: DbSession, caller: Admin, page: Pagination
 ) -> Page[EndpointOut]:
-    results = await service.list_endpoints(session, workspace_id=caller.workspace_id, page=page)
+    results = await endpoints.list_endpoints(session, workspace_id=caller.workspace_id, page=page)
     return Page[EndpointOut](
         items=[EndpointOut.model_validate(e) for e in results.items],
         next_cursor=results.next_cursor,
@@ -83,7 +83,7 @@ async def create_notification_endpoint(
     runtime: AppRuntime,
     response: Response,
 ) -> EndpointWithSecret:
-    endpoint = await service.create_endpoint(
+    endpoint = await endpoints.create_endpoint(
         session,
         workspace_id=caller.workspace_id,
         data=body.model_dump(),
@@ -104,7 +104,7 @@ async def create_notification_endpoint(
 async def get_notification_endpoint(
     endpoint_id: uuid.UUID, session: DbSession, caller: Admin, response: Response
 ) -> EndpointOut:
-    endpoint = await service.get_endpoint(
+    endpoint = await endpoints.get_endpoint(
         session, workspace_id=caller.workspace_id, endpoint_id=endpoint_id
     )
     set_etag(response, endpoint.version)
@@ -126,10 +126,10 @@ async def update_notification_endpoint(
     runtime: AppRuntime,
     response: Response,
 ) -> EndpointOut:
-    endpoint = await service.get_endpoint(
+    endpoint = await endpoints.get_endpoint(
         session, workspace_id=caller.workspace_id, endpoint_id=endpoint_id
     )
-    endpoint = await service.update_endpoint(
+    endpoint = await endpoints.update_endpoint(
         session,
         endpoint=endpoint,
         changes=body.model_dump(),
@@ -150,10 +150,10 @@ async def update_notification_endpoint(
 async def delete_notification_endpoint(
     endpoint_id: uuid.UUID, session: DbSession, caller: Admin, if_match: IfMatch
 ) -> None:
-    endpoint = await service.get_endpoint(
+    endpoint = await endpoints.get_endpoint(
         session, workspace_id=caller.workspace_id, endpoint_id=endpoint_id
     )
-    await service.delete_endpoint(session, endpoint=endpoint, expected_versions=if_match)
+    await endpoints.delete_endpoint(session, endpoint=endpoint, expected_versions=if_match)
 
 
 @router.post(
@@ -171,11 +171,11 @@ async def rotate_notification_endpoint_secret(
     response: Response,
     body: EndpointSecretRotation | None = None,
 ) -> EndpointWithSecret:
-    endpoint = await service.get_endpoint(
+    endpoint = await endpoints.get_endpoint(
         session, workspace_id=caller.workspace_id, endpoint_id=endpoint_id
     )
     overlap = timedelta(minutes=(body or EndpointSecretRotation()).overlap_minutes)
-    endpoint = await service.rotate_secret(
+    endpoint = await endpoints.rotate_secret(
         session, endpoint=endpoint, overlap=overlap, now=utcnow()
     )
     response.headers["Cache-Control"] = "no-store"
@@ -194,7 +194,7 @@ async def rotate_notification_endpoint_secret(
 async def test_notification_endpoint(
     endpoint_id: uuid.UUID, session: DbSession, caller: Admin, runtime: AppRuntime
 ) -> TestResult:
-    endpoint = await service.get_endpoint(
+    endpoint = await endpoints.get_endpoint(
         session, workspace_id=caller.workspace_id, endpoint_id=endpoint_id
     )
     now = utcnow()
@@ -240,7 +240,7 @@ async def test_notification_endpoint(
 async def list_endpoint_deliveries(
     endpoint_id: uuid.UUID, session: DbSession, caller: Admin, page: Pagination
 ) -> Page[DeliveryOut]:
-    endpoint = await service.get_endpoint(
+    endpoint = await endpoints.get_endpoint(
         session, workspace_id=caller.workspace_id, endpoint_id=endpoint_id
     )
     results = await service.list_deliveries(session, endpoint=endpoint, page=page)
