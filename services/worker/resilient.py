@@ -28,6 +28,7 @@ logger = structlog.get_logger(__name__)
 REDIS_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 FIRST_RETRY_SECONDS = 0.2
 MAX_RETRY_SECONDS = 5.0
+SHUTDOWN_WAIT_SECONDS = 10.0
 
 
 class ResilientWorker(Worker):
@@ -81,6 +82,7 @@ class ResilientWorker(Worker):
             self.handle_sig(signal.SIGUSR1)
         if self._pool is None:
             return
+        await self._stop_polling()
         # A job whose bookkeeping failed with Redis ends in an error: nothing to do about it.
         await asyncio.gather(*self.tasks.values(), return_exceptions=True)
         try:
@@ -91,6 +93,20 @@ class ResilientWorker(Worker):
             await self.on_shutdown(self.ctx)
         await self.pool.aclose(close_connection_pool=True)
         self._pool = None
+
+    async def _stop_polling(self) -> None:
+        """End the polling loop before its pool is closed, or a last poll finds no pool.
+
+        Cancelled by `handle_sig`, the loop ends at its next await; but on Python 3.11 a
+        cancellation that lands as a Redis read's timeout scope exits can be lost, so it is
+        repeated until the loop has ended (or the wait runs out)."""
+        main = self.main_task
+        if main is None or main is asyncio.current_task():
+            return
+        deadline = asyncio.get_running_loop().time() + SHUTDOWN_WAIT_SECONDS
+        while not main.done() and asyncio.get_running_loop().time() < deadline:
+            main.cancel()
+            await asyncio.wait({main}, timeout=0.1)
 
     async def _wait_for_redis(self, exc: BaseException) -> None:
         delay = self._backoff.next_delay()
