@@ -591,6 +591,38 @@ async def test_goal_progress_shows_the_approved_target_beside_the_current_one(
     assert changed[0]["actor_member_id"] == team.department_head_id
 
 
+async def test_alert_rules_judge_against_the_target_an_approved_change_set(
+    client, tenant: Tenant, team: Team, running: Running
+):
+    rule = await created(
+        client,
+        tenant,
+        "/v1/rules",
+        {
+            "name": "New users under target",
+            "campaign_id": running.id,
+            "condition": "below_target",
+            "params": {"metric": "new_users", "percent": "20"},
+        },
+    )
+
+    async def threshold() -> str:
+        preview = await client.post(f"/v1/rules/{rule['id']}/preview", headers=tenant.auth())
+        assert preview.status_code == 200, preview.text
+        [finding] = preview.json()["findings"]
+        return str(finding["threshold"])
+
+    assert await threshold() == "160000.00000"  # 80% of the approved 200,000
+    request = await requested(
+        client,
+        tenant,
+        running,
+        change("change_goal", goal_id=running.goals["new_users"], target_value="250000"),
+    )
+    assert (await decide_request(client, running, request, team.department_head)).status_code == 200
+    assert await threshold() == "200000.00000"  # 80% of the target the change set
+
+
 async def test_plan_versions_that_do_not_exist(
     client, tenant: Tenant, team: Team, running: Running
 ):
