@@ -14,6 +14,12 @@ from shared.events import kinds
 from shared.events.service import record_event
 
 SIMPLE_ACTIONS = ("activate", "complete", "archive", "revise", "cancel")
+# The actions the feed tells: the campaign starts, ends and is filed away.
+ACTION_EVENTS = {
+    "activate": kinds.CAMPAIGN_ACTIVATED,
+    "complete": kinds.CAMPAIGN_COMPLETED,
+    "archive": kinds.CAMPAIGN_ARCHIVED,
+}
 
 
 async def submit(session: AsyncSession, *, campaign: Campaign, actor: Actor, now: datetime) -> None:
@@ -122,11 +128,12 @@ async def perform(
     if action == "cancel":
         campaign.cancel_reason = reason
         await rounds.withdraw(session, campaign, now)
-    if action == "activate":
+    kind = ACTION_EVENTS.get(action)
+    if kind is not None:
         await record_event(
             session,
             workspace_id=campaign.workspace_id,
-            kind=kinds.CAMPAIGN_ACTIVATED,
+            kind=kind,
             subject_type="campaign",
             subject_id=campaign.id,
             campaign_id=campaign.id,

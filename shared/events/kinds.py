@@ -13,6 +13,10 @@ CAMPAIGN_SUBMITTED = "campaign.submitted"
 CAMPAIGN_APPROVED = "campaign.approved"
 CAMPAIGN_REJECTED = "campaign.rejected"
 CAMPAIGN_ACTIVATED = "campaign.activated"
+CAMPAIGN_COMPLETED = "campaign.completed"
+CAMPAIGN_EVALUATED = "campaign.evaluated"
+CAMPAIGN_SETTLED = "campaign.settled"
+CAMPAIGN_ARCHIVED = "campaign.archived"
 ISSUE_RESOLUTION_OVERDUE = "issue.resolution_overdue"
 TASK_ASSIGNED = "task.assigned"
 TASK_DUE_SOON = "task.due_soon"
@@ -37,6 +41,10 @@ ALL_KINDS = (
     CAMPAIGN_APPROVED,
     CAMPAIGN_REJECTED,
     CAMPAIGN_ACTIVATED,
+    CAMPAIGN_COMPLETED,
+    CAMPAIGN_EVALUATED,
+    CAMPAIGN_SETTLED,
+    CAMPAIGN_ARCHIVED,
     ISSUE_RESOLUTION_OVERDUE,
     TASK_ASSIGNED,
     TASK_DUE_SOON,
