@@ -7,6 +7,7 @@ from shared.campaigns import models as campaign_models
 from shared.change_requests import models as change_request_models
 from shared.db import Base
 from shared.escalations import models as escalation_models
+from shared.evaluations import models as evaluation_models
 from shared.events import models as event_models
 from shared.figures import models as figure_models
 from shared.idempotency import models as idempotency_models
@@ -16,8 +17,10 @@ from shared.issues import models as issue_models
 from shared.metrics import models as metric_models
 from shared.notifications import models as notification_models
 from shared.reports import models as report_models
+from shared.retrospectives import models as retrospective_models
 from shared.reviews import models as review_models
 from shared.rules import models as rule_models
+from shared.settlements import models as settlement_models
 from shared.tasks import models as task_models
 from shared.workspaces import models as workspace_models
 
@@ -29,6 +32,7 @@ __all__ = [
     "campaign_models",
     "change_request_models",
     "escalation_models",
+    "evaluation_models",
     "event_models",
     "figure_models",
     "idempotency_models",
@@ -38,8 +42,10 @@ __all__ = [
     "metric_models",
     "notification_models",
     "report_models",
+    "retrospective_models",
     "review_models",
     "rule_models",
+    "settlement_models",
     "task_models",
     "workspace_models",
 ]

@@ -121,6 +121,9 @@ async def wait_until_a_query_waits_on_a_lock(engine: AsyncEngine, within: float 
             )
             if waiting:
                 return
+            # PostgreSQL keeps one snapshot of pg_stat_activity per transaction: end it, or
+            # a poll made before the other query blocked would be read again until the end.
+            await db.rollback()
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"no query waited on a lock within {within} s")
             await asyncio.sleep(0.02)

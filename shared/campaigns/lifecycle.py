@@ -9,7 +9,8 @@ Editing rules:
 - the plan (goals, budget lines, dates, kind, timezone, currency) changes only in draft
   or rejected; after approval it needs `revise` and a new approval round;
 - phases, risks and the descriptive fields stay editable until the campaign closes;
-- nothing changes while an approval is pending, nor once completed or cancelled;
+- nothing changes while an approval is pending, nor once completed or cancelled, except
+  that a completed campaign's remaining tasks may still be finished or cancelled;
 - expenses are recorded once approved, until the campaign is archived.
 """
 
@@ -46,6 +47,9 @@ TRANSITIONS: dict[str, Transition] = {
 
 PLAN_EDITABLE = frozenset({S.draft, S.rejected})
 EXECUTION_EDITABLE = frozenset({S.draft, S.rejected, S.approved, S.active})
+# Once a campaign has ended, its remaining work is only closed (finished or cancelled) so
+# that the close-out can account for it; nothing new is planned.
+WORK_CLOSABLE = EXECUTION_EDITABLE | {S.completed}
 SPENDING_OPEN = frozenset({S.approved, S.active, S.completed})
 
 

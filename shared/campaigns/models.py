@@ -127,6 +127,9 @@ class Campaign(Base, WorkspaceScoped, Tracked):
     archived_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # Set by the expense settlement (shared.settlements) when finance settles: the
+    # expenses are frozen until a correction reopens the settlement.
+    expenses_settled_at: Mapped[datetime | None]
 
     def change_log_campaign_id(self) -> uuid.UUID:
         return self.id
@@ -190,6 +193,9 @@ class Expense(CampaignItem):
     note: Mapped[str | None] = mapped_column(Text)
     channel_id: Mapped[uuid.UUID | None] = channel_ref()
     task_id: Mapped[uuid.UUID | None] = task_ref()
+    # The evidence finance checks the expense against at settlement.
+    invoice_reference: Mapped[str | None] = mapped_column(String(100))
+    contract_reference: Mapped[str | None] = mapped_column(String(100))
 
 
 class Phase(CampaignItem):

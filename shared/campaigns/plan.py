@@ -22,7 +22,7 @@ from shared.campaigns.models import (
     Phase,
     Risk,
 )
-from shared.errors import FieldError, Invalid, NotFound
+from shared.errors import Conflict, FieldError, Invalid, NotFound
 from shared.metrics import service as metrics
 from shared.pagination import PageRequest, Results, paginate
 from shared.tenancy import in_workspace
@@ -100,13 +100,34 @@ class PlanItemKind(Generic[M]):
     # is applied, `present` gives the rows back as the API shows them.
     prepare: Prepare = _as_given
     present: Present = _as_stored
+    # Expenses: frozen while the campaign's settlement stands (`expenses_settled_at`).
+    frozen_by_settlement: bool = False
 
 
 GOALS = PlanItemKind(Goal, "Goal", lifecycle.PLAN_EDITABLE, ("owner_id",), _check_goal)
 BUDGET_LINES = PlanItemKind(BudgetLine, "Budget line", lifecycle.PLAN_EDITABLE)
-EXPENSES = PlanItemKind(Expense, "Expense", lifecycle.SPENDING_OPEN)
+EXPENSES = PlanItemKind(Expense, "Expense", lifecycle.SPENDING_OPEN, frozen_by_settlement=True)
 PHASES = PlanItemKind(Phase, "Phase", lifecycle.EXECUTION_EDITABLE, ("executor_id",), _check_phase)
 RISKS = PlanItemKind(Risk, "Risk", lifecycle.EXECUTION_EDITABLE, ("owner_id",), _check_risk)
+
+
+def ensure_expenses_open(campaign: Campaign, what: str = "Expenses") -> None:
+    """409 `expenses_settled` while the campaign's expenses are settled (a correction
+    reopens the settlement first)."""
+    if campaign.expenses_settled_at is not None:
+        raise Conflict(
+            f"{what} cannot change: the campaign's expenses were settled at "
+            f"{campaign.expenses_settled_at.isoformat()}. Reopen the settlement with a reason "
+            f"(POST /v1/campaigns/{campaign.id}/settlement/reopen) to correct them.",
+            code="expenses_settled",
+            expenses_settled_at=campaign.expenses_settled_at.isoformat(),
+        )
+
+
+def _ensure_changeable(kind: PlanItemKind[M], campaign: Campaign) -> None:
+    lifecycle.ensure_editable(campaign, kind.editable_in, f"{kind.label}s")
+    if kind.frozen_by_settlement:
+        ensure_expenses_open(campaign, f"{kind.label}s")
 
 
 async def _validate(
@@ -151,7 +172,7 @@ async def get_item(
 async def create_item(
     session: AsyncSession, kind: PlanItemKind[M], *, campaign: Campaign, data: dict[str, Any]
 ) -> M:
-    lifecycle.ensure_editable(campaign, kind.editable_in, f"{kind.label}s")
+    _ensure_changeable(kind, campaign)
     data = await kind.prepare(session, campaign, data)
     item = kind.model(workspace_id=campaign.workspace_id, campaign_id=campaign.id, **data)
     await _validate(session, kind, campaign, item)
@@ -170,7 +191,7 @@ async def update_item(
     expected_versions: Collection[int] | None,
 ) -> M:
     check_version(item, expected_versions)
-    lifecycle.ensure_editable(campaign, kind.editable_in, f"{kind.label}s")
+    _ensure_changeable(kind, campaign)
     changes = await kind.prepare(session, campaign, changes)
     if apply_changes(item, changes, None):
         # No autoflush while checking: the unchecked change must not reach the database
@@ -190,7 +211,7 @@ async def delete_item(
     expected_versions: Collection[int] | None,
 ) -> None:
     check_version(item, expected_versions)
-    lifecycle.ensure_editable(campaign, kind.editable_in, f"{kind.label}s")
+    _ensure_changeable(kind, campaign)
     await session.delete(item)
     await session.flush()
 

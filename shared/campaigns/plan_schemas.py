@@ -169,6 +169,8 @@ EXPENSE_EXAMPLE: dict[str, JsonValue] = {
     "note": None,
     "channel_key": "social_feed",
     "task_id": None,
+    "invoice_reference": "发票 No. 44031234",
+    "contract_reference": "HT-2024-031",
 }
 
 
@@ -183,6 +185,12 @@ class ExpenseCreate(RequestModel):
     note: LongText | None = None
     channel_key: ChannelKey | None = None
     task_id: TaskRef | None = None
+    invoice_reference: Reference | None = Field(
+        default=None, description="The invoice (发票) finance checks the expense against"
+    )
+    contract_reference: Reference | None = Field(
+        default=None, description="The contract the expense is paid under"
+    )
 
 
 class ExpenseUpdate(RequestModel):
@@ -196,6 +204,8 @@ class ExpenseUpdate(RequestModel):
     note: LongText | MISSING | None = MISSING
     channel_key: ChannelKey | MISSING | None = MISSING
     task_id: TaskRef | MISSING | None = MISSING
+    invoice_reference: Reference | MISSING | None = MISSING
+    contract_reference: Reference | MISSING | None = MISSING
 
 
 class ExpenseOut(_Out):
@@ -209,6 +219,8 @@ class ExpenseOut(_Out):
     note: str | None
     channel_key: str | None = Field(description="The channel the money went to, if named")
     task_id: uuid.UUID | None = Field(description="The work the money was for, if named")
+    invoice_reference: str | None = Field(default=None, description="The invoice, if given")
+    contract_reference: str | None = Field(default=None, description="The contract, if given")
 
 
 class BudgetCategorySummary(ResponseModel):

@@ -128,6 +128,11 @@ class CampaignOut(ResponseModel):
     archived_at: datetime | None
     cancelled_at: datetime | None
     cancel_reason: str | None
+    expenses_settled_at: datetime | None = Field(
+        default=None,
+        description="When finance settled the expenses (frozen until the settlement is "
+        "reopened); null while they are open",
+    )
     created_at: datetime
     updated_at: datetime
     version: int

@@ -28,6 +28,7 @@ class Severity(StrEnum):
 class IssueSource(StrEnum):
     manual = "manual"
     alert = "alert"
+    retrospective = "retrospective"  # a retrospective item's action, a follow-up for after
 
 
 class CommentKind(StrEnum):
@@ -96,6 +97,11 @@ class Issue(CampaignItem):
     severity: Mapped[Severity] = mapped_column(str_enum(Severity))
     source: Mapped[IssueSource] = mapped_column(str_enum(IssueSource))
     alert_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
+    # The retrospective item whose action this issue tracks: one issue per item. By table
+    # name: retrospectives are a domain above this one.
+    retrospective_item_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("retrospective_items.id", ondelete="SET NULL"), unique=True
+    )
     response_due_at: Mapped[datetime]
     responded_at: Mapped[datetime | None]
     sla_breached_at: Mapped[datetime | None]

@@ -100,6 +100,7 @@ class IssueOut(ResponseModel):
                     "status": "open",
                     "source": "manual",
                     "alert_id": None,
+                    "retrospective_item_id": None,
                     "response_due_at": "2024-05-21T09:00:00Z",
                     "responded_at": None,
                     "sla_breached_at": None,
@@ -131,8 +132,15 @@ class IssueOut(ResponseModel):
     progress: int
     status: IssueStatus
     severity: Severity
-    source: IssueSource = Field(description="manual, or alert: opened by the alert `alert_id`")
+    source: IssueSource = Field(
+        description="manual; alert: opened by the alert `alert_id`; retrospective: the "
+        "action of the retrospective item `retrospective_item_id` (a follow-up for after "
+        "the campaign)"
+    )
     alert_id: uuid.UUID | None
+    retrospective_item_id: uuid.UUID | None = Field(
+        description="The retrospective item whose improvement action this issue tracks"
+    )
     response_due_at: datetime = Field(description="The action plan is due by then")
     responded_at: datetime | None = Field(description="When the action plan was first given")
     sla_breached_at: datetime | None = Field(

@@ -121,8 +121,10 @@ async def create_issue(
     data: dict[str, Any],
     actor: Actor | None,
     now: datetime,
+    source: IssueSource = IssueSource.manual,
 ) -> Issue:
-    """A manual issue; its response and its resolution are due after the workspace's
+    """A manual issue (or one of another `source` whose link is in `data`, such as a
+    retrospective item's); its response and its resolution are due after the workspace's
     times for its severity."""
     campaign_id: uuid.UUID = data["campaign_id"]
     errors = await _campaign_errors(session, workspace_id, campaign_id)
@@ -140,7 +142,7 @@ async def create_issue(
         workspace_id=workspace_id,
         **data,
         status=IssueStatus.open,
-        source=IssueSource.manual,
+        source=source,
         opened_at=now,
         response_due_at=await response_due(session, workspace_id, severity, now),
         resolution_due_at=await resolution_due(session, workspace_id, severity, now),

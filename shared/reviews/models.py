@@ -1,5 +1,6 @@
 """Reviews held while a campaign runs: the daily stand-up, the weekly review and the
-mid-campaign review, each with the campaign's state frozen as it stood at the meeting."""
+mid-campaign review; and the final review once it is completed. Each has the campaign's
+state frozen as it stood at the meeting."""
 
 import uuid
 from datetime import date, datetime
@@ -7,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import text as sql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -17,6 +19,7 @@ class ReviewKind(StrEnum):
     daily = "daily"  # the daily stand-up
     weekly = "weekly"  # the weekly review of overall progress
     mid_term = "mid_term"  # the mid-campaign review, where the plan is adjusted
+    final = "final"  # the final review of a completed campaign, at most one
 
 
 class CampaignReview(Base, WorkspaceScoped):
@@ -32,6 +35,12 @@ class CampaignReview(Base, WorkspaceScoped):
     __table_args__ = (
         UniqueConstraint("campaign_id", "number"),
         Index("ix_campaign_reviews_campaign_created", "campaign_id", "created_at", "id"),
+        Index(
+            "uq_campaign_reviews_final",
+            "campaign_id",
+            unique=True,
+            postgresql_where=sql("kind = 'final'"),
+        ),
     )
 
     campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))

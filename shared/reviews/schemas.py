@@ -85,7 +85,8 @@ class ReviewIn(RequestModel):
 
     kind: ReviewKind = Field(
         description="`daily` (stand-up), `weekly` (review of overall progress) or "
-        "`mid_term` (the mid-campaign review)"
+        "`mid_term` (the mid-campaign review) while the campaign runs; `final` once it is "
+        "completed, at most once"
     )
     notes: LongText | None = Field(default=None, description="Up to 10,000 characters")
     adjustments: list[ReviewAdjustmentIn] = Field(

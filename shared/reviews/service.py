@@ -28,16 +28,39 @@ KIND_NAMES = {
     ReviewKind.daily: "Daily stand-up",
     ReviewKind.weekly: "Weekly review",
     ReviewKind.mid_term: "Mid-term review",
+    ReviewKind.final: "Final review",
 }
 
 
-def _ensure_reviewable(campaign: Campaign) -> None:
-    if campaign.status not in REVIEWABLE:
+async def _ensure_reviewable(session: AsyncSession, campaign: Campaign, kind: ReviewKind) -> None:
+    """Daily, weekly and mid-term reviews while the campaign runs; the final review once it
+    is completed, once (a partial unique index holds it too)."""
+    if kind != ReviewKind.final and campaign.status not in REVIEWABLE:
         raise Conflict(
             f"Reviews are held on approved or active campaigns; this one is "
             f"{campaign.status.value}.",
             code="campaign_not_running",
             campaign_status=campaign.status.value,
+        )
+    if kind != ReviewKind.final:
+        return
+    if campaign.status != CampaignStatus.completed:
+        raise Conflict(
+            f"The final review is held on a completed campaign; this one is "
+            f"{campaign.status.value}.",
+            code="campaign_not_completed",
+            campaign_status=campaign.status.value,
+        )
+    held = await session.scalar(
+        select(CampaignReview.id).where(
+            CampaignReview.campaign_id == campaign.id, CampaignReview.kind == ReviewKind.final
+        )
+    )
+    if held is not None:
+        raise Conflict(
+            f"The campaign's final review was recorded already: {held}.",
+            code="final_review_recorded",
+            review_id=str(held),
         )
 
 
@@ -139,7 +162,7 @@ async def record_review(
     the plan open their change requests here; any that cannot be opened refuses the whole
     review (the caller's transaction holds it all). The campaign is locked by the caller,
     so numbers follow one another."""
-    _ensure_reviewable(campaign)
+    await _ensure_reviewable(session, campaign, kind)
     names = await _check_adjustments(session, campaign, adjustments, now)
     decided = []
     for index, adjustment in enumerate(adjustments):

@@ -87,7 +87,7 @@ async def submit(
     """The owner hands the deliverable in: to its approver (`in_review`), or, without one,
     it is done at once (the owner signs their own work off)."""
     check_version(task, expected_versions)
-    lifecycle.ensure_editable(campaign, lifecycle.EXECUTION_EDITABLE, "Tasks")
+    lifecycle.ensure_editable(campaign, lifecycle.WORK_CLOSABLE, "Tasks")
     sign_off.check_can_submit(task)
     if not link and not note:
         raise Invalid(
@@ -186,7 +186,7 @@ async def _decide(
     """The approver's decision on the open review (`action`: accept or return), recorded
     once the task is in review and the key speaks for its approver."""
     check_version(task, expected_versions)
-    lifecycle.ensure_editable(campaign, lifecycle.EXECUTION_EDITABLE, "Tasks")
+    lifecycle.ensure_editable(campaign, lifecycle.WORK_CLOSABLE, "Tasks")
     sign_off.check_in_review(task, action)
     approver_id = await _acting_member(
         session, actor=actor, task=task, role="approver", doing=f"{action} it"

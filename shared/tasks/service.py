@@ -15,7 +15,7 @@ from shared.activity.models import ActivityEntry
 from shared.activity.service import NoteKind, add_note
 from shared.actor import Actor
 from shared.campaigns import lifecycle
-from shared.campaigns.models import BudgetLine, Campaign, Expense
+from shared.campaigns.models import BudgetLine, Campaign, CampaignStatus, Expense
 from shared.errors import Conflict, FieldError, Invalid, NotFound
 from shared.ids import new_id
 from shared.tasks import notices, sign_off, validation
@@ -216,6 +216,28 @@ async def bulk_create(
     return [task for task, _, _ in created]
 
 
+# What closing a task of an ended campaign may touch besides its status.
+CLOSING_FIELDS = frozenset(
+    {"status", "actual_start", "actual_end", "progress", "delay_reason", "force_reason"}
+)
+
+
+def _ensure_changeable(campaign: Campaign, changes: dict[str, Any]) -> None:
+    """A completed campaign's tasks may only be closed: finished or cancelled."""
+    if campaign.status != CampaignStatus.completed:
+        lifecycle.ensure_editable(campaign, lifecycle.EXECUTION_EDITABLE, "Tasks")
+        return
+    if changes.get("status") in FINISHED and set(changes) <= CLOSING_FIELDS:
+        return
+    raise Conflict(
+        "The campaign is completed: its remaining tasks may only be closed, with status "
+        "done or cancelled (and their actual dates or a delay reason).",
+        code="campaign_locked",
+        campaign_status=campaign.status.value,
+        allowed_fields=sorted(CLOSING_FIELDS),
+    )
+
+
 async def update_task(
     session: AsyncSession,
     *,
@@ -227,7 +249,7 @@ async def update_task(
     now: datetime,
 ) -> Task:
     check_version(task, expected_versions)
-    lifecycle.ensure_editable(campaign, lifecycle.EXECUTION_EDITABLE, "Tasks")
+    _ensure_changeable(campaign, changes)
     sign_off.check_patch(task, changes)
     graph = await load_graph(session, campaign)
     previous_owner = task.owner_id

@@ -263,17 +263,17 @@ async def test_sample_campaign_from_request_to_archive(client, tenant: Tenant, t
     ]
     assert history[0]["decisions"][0]["comment"] == "Sound split of budget"
 
-    for name, expected in [
-        ("activate", "active"),
-        ("complete", "completed"),
-        ("archive", "archived"),
-    ]:
+    for name, expected in [("activate", "active"), ("complete", "completed")]:
         moved = await action(client, tenant, cid, name)
         assert moved.status_code == 200, moved.text
         assert moved.json()["status"] == expected
-    archived = (await client.get(base, headers=tenant.auth())).json()
-    assert archived["allowed_actions"] == []
-    assert archived["registration_number"] == approved["registration_number"]
+    completed = (await client.get(base, headers=tenant.auth())).json()
+    assert completed["allowed_actions"] == ["archive"]
+    assert completed["registration_number"] == approved["registration_number"]
+    # Archiving waits for the close-out (tests/api/test_close_out.py walks it whole).
+    incomplete = assert_problem(await action(client, tenant, cid, "archive"), 409)
+    assert incomplete["code"] == "close_out_incomplete"
+    assert incomplete["blockers"]
 
 
 async def test_rejection_keeps_comments_and_resubmission_starts_a_new_round(

@@ -29,14 +29,16 @@ REVIEWS = "/v1/campaigns/{campaign_id}/reviews"
 
 @router.post(
     REVIEWS,
-    summary="Record a review (daily, weekly, mid-term) with a snapshot of the campaign",
+    summary="Record a review (daily, weekly, mid-term, final) with a snapshot of the campaign",
     description="Freezes the campaign as it stands: goal progress and pace, budget burn by "
     "category and by channel, open alerts and issues, slipped tasks; with the meeting's "
     "notes and decided adjustments (action, owner, due date). An adjustment with a "
     "`change_request` opens it in the same call; when one cannot be opened (422 naming "
     "`adjustments.<i>.change_request.changes.<j>.<field>`, 409 `plan_changed` or "
     "`campaign_not_active`), nothing is recorded. The snapshot never changes afterwards. "
-    "409 `campaign_not_running` unless the campaign is approved or active.",
+    "409 `campaign_not_running` unless the campaign is approved or active. The `final` "
+    "review is the exception: only on a completed campaign (409 `campaign_not_completed`), "
+    "and once (409 `final_review_recorded`, naming it).",
     status_code=status.HTTP_201_CREATED,
     response_model=ReviewOut,
     dependencies=[Idempotent],
@@ -73,7 +75,7 @@ async def list_reviews(
     campaign: ReadableCampaign,
     session: DbSession,
     page: Pagination,
-    kind: Annotated[list[ReviewKind] | None, Query(max_length=3)] = None,
+    kind: Annotated[list[ReviewKind] | None, Query(max_length=4)] = None,
 ) -> Page[ReviewSummaryOut]:
     results = await service.list_reviews(session, campaign=campaign, kinds=kind or (), page=page)
     return Page[ReviewSummaryOut](
