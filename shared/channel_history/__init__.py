@@ -1,0 +1,1 @@
+"""Channel history for planning: how each channel performed across past campaigns."""
