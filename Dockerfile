@@ -5,6 +5,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 
 RUN useradd --create-home --uid 10001 campaignops
+# CJK fonts, so that Chinese text renders wherever a browser runs in this image (the report
+# pages name "Noto Sans CJK SC" first; printing them to PDF with Chromium needs the font).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md alembic.ini ./
 COPY shared ./shared
 COPY services ./services

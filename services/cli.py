@@ -3,6 +3,7 @@
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -104,6 +105,23 @@ def worker() -> None:
 
     asyncio.set_event_loop(uvloop.new_event_loop())  # as uvicorn runs the API; arq takes it
     resilient.run(get_settings())
+
+
+@app.command("openapi")
+def openapi_command(
+    output: Annotated[
+        Path | None, typer.Argument(help="File to write; standard output when omitted")
+    ] = None,
+) -> None:
+    """Write the API's OpenAPI document (JSON), as /openapi.json serves it; needs no database."""
+    from services.api import contract  # noqa: PLC0415 - each command loads its own stack
+    from services.api.app import create_app  # noqa: PLC0415 - each command loads its own stack
+
+    document = contract.dump(create_app(get_settings()).openapi())
+    if output is None:
+        typer.echo(document, nl=False)
+    else:
+        output.write_text(document, encoding="utf-8")
 
 
 @app.command("migrate")

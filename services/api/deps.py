@@ -2,11 +2,13 @@
 
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, Header, Query, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.context import UNIT_OF_WORK, set_pending_idempotency
@@ -17,9 +19,12 @@ from shared.actor import Actor, Role
 from shared.campaigns import service as campaigns
 from shared.campaigns.models import Campaign
 from shared.errors import FieldError, Forbidden, Invalid
+from shared.events import stream_tokens
+from shared.events.service import EventFilters
 from shared.idempotency import service as idempotency
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from shared.workspaces import api_keys
+from shared.workspaces.models import ApiKey
 
 logger = structlog.get_logger(__name__)
 
@@ -70,6 +75,10 @@ async def authenticate(
     api_key = await api_keys.authenticate(session, token=credentials.credentials)
     if api_key is None:
         raise _unauthorized("The API key is unknown, expired or revoked.")
+    return await _caller_of(session, runtime, api_key)
+
+
+async def _caller_of(session: AsyncSession, runtime: Runtime, api_key: ApiKey) -> Caller:
     structlog.contextvars.bind_contextvars(
         workspace_id=str(api_key.workspace_id), api_key=api_key.prefix
     )
@@ -112,6 +121,63 @@ async def _enforce_rate_limit(runtime: Runtime, api_key_id: uuid.UUID) -> None:
 
 
 CurrentCaller = Annotated[Caller, Depends(authenticate)]
+
+
+_stream_token = APIKeyQuery(
+    name="stream_token",
+    scheme_name="StreamToken",
+    auto_error=False,
+    description="For a browser's EventSource, which cannot send Authorization: a token from "
+    "`POST /v1/events/stream-tokens`, valid 60 s, opening only the events stream.",
+)
+
+
+def stream_tokens_unavailable() -> HttpProblem:
+    """Stream tokens live in Redis: without it, none is made or checked."""
+    return HttpProblem(
+        503,
+        "unavailable",
+        "Service unavailable",
+        "Stream tokens cannot be made or checked right now; retry shortly.",
+        headers={"Retry-After": "1"},
+    )
+
+
+@dataclass(frozen=True)
+class StreamAccess:
+    caller: Caller
+    filters: EventFilters | None  # fixed by a stream token; None: the URL's filters apply
+
+
+async def stream_access(
+    session: DbSession,
+    runtime: AppRuntime,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    stream_token: Annotated[str | None, Depends(_stream_token)],
+) -> StreamAccess:
+    """Who opens the events stream: an API key, or a stream token made with one."""
+    if stream_token is None:
+        return StreamAccess(await authenticate(session, runtime, credentials), None)
+    try:
+        grant = await stream_tokens.redeem(
+            runtime.redis, prefix=runtime.settings.redis_prefix, token=stream_token
+        )
+    except RedisError as exc:
+        raise stream_tokens_unavailable() from exc
+    if grant is None:
+        raise _unauthorized(
+            "The stream token is unknown or expired (they open streams for 60 s): "
+            "ask for a new one with POST /v1/events/stream-tokens."
+        )
+    api_key = await api_keys.authenticate_by_id(
+        session, workspace_id=grant.workspace_id, api_key_id=grant.api_key_id
+    )
+    if api_key is None:
+        raise _unauthorized("The API key this stream token was made with is expired or revoked.")
+    return StreamAccess(await _caller_of(session, runtime, api_key), grant.filters)
+
+
+StreamCaller = Annotated[StreamAccess, Depends(stream_access)]
 
 
 def require(role: Role) -> Any:

@@ -18,7 +18,7 @@ from shared import errors as domain
 
 logger = structlog.get_logger(__name__)
 
-_DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
+DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.BadRequest: 400,
     domain.Forbidden: 403,
     domain.NotFound: 404,
@@ -27,7 +27,7 @@ _DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.Invalid: 422,
 }
 
-_HTTP_TITLES = {
+HTTP_TITLES = {
     400: ("bad_request", "Bad request"),
     401: ("unauthorized", "Authentication required"),
     403: ("forbidden", "Not allowed"),
@@ -116,7 +116,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
 
 async def _on_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, domain.DomainError)
-    status = next(s for cls, s in _DOMAIN_STATUS.items() if isinstance(exc, cls))
+    status = next(s for cls, s in DOMAIN_STATUS.items() if isinstance(exc, cls))
     extras = dict(exc.extras)
     if isinstance(exc, domain.Invalid) and exc.errors:
         extras["errors"] = _field_errors_from_domain(exc.errors)
@@ -132,7 +132,7 @@ async def _on_http_problem(request: Request, exc: Exception) -> Response:
 
 async def _on_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    code, title = _HTTP_TITLES.get(exc.status_code, ("http_error", "HTTP error"))
+    code, title = HTTP_TITLES.get(exc.status_code, ("http_error", "HTTP error"))
     detail = exc.detail if isinstance(exc.detail, str) else title
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No route {request.method} {request.url.path}."

@@ -6,10 +6,11 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
+from services.api import contract, problem_codes, routing
 from services.api.problems import PROBLEM_MEDIA_TYPE, problem_responses
 
 # Every /v1 operation can answer these, whatever its own list says.
-COMMON_PROBLEMS = (400, 401, 403, 429, 500)
+COMMON_PROBLEMS = (400, 401, 403, 429, 500, 503)
 
 
 def operation_id(route: APIRoute) -> str:
@@ -57,9 +58,29 @@ def install(app: FastAPI) -> None:
             "webhook-id, webhook-timestamp and webhook-signature headers.",
         }
         components = schema["components"].setdefault("schemas", {})
+        for section in ("paths", "webhooks"):
+            _hoist_definitions(schema.get(section, {}), components)
         for unused in ("HTTPValidationError", "ValidationError"):
             components.pop(unused, None)
+        # Each error response lists the codes its operation can answer (read from the code).
+        problem_codes.document(schema, routing.served_routes(app))
+        # Response headers, security of public operations, readable component names.
+        contract.complete(schema, routing.served_routes(app))
         app.openapi_schema = schema
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _hoist_definitions(node: Any, components: dict[str, Any]) -> None:
+    """A body schema written by hand (`Model.model_json_schema(ref_template=
+    "#/components/schemas/{model}")`) brings the models it refers to as `$defs`: make them
+    components, where its references point."""
+    if isinstance(node, dict):
+        for name, definition in node.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        for value in node.values():
+            _hoist_definitions(value, components)
+    elif isinstance(node, list):
+        for value in node:
+            _hoist_definitions(value, components)

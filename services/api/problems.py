@@ -1,5 +1,7 @@
 """RFC 9457 problem details: the one body shape of every error this API returns."""
 
+import uuid
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -21,7 +23,21 @@ class ProblemFieldError(BaseModel):
     type: str = Field(description="Machine-readable reason", examples=["string_too_long"])
 
 
+class ProblemBlocker(BaseModel):
+    """One thing that stands in the way (readiness to submit, the close-out checklist)."""
+
+    code: str = Field(description="Stable name of the check", examples=["goal_without_owner"])
+    message: str = Field(examples=["Goal 'new registered users' has no owner"])
+    ref: str | None = Field(
+        default=None, description="The item it is about", examples=["goals/01a2010c-..."]
+    )
+
+
 class Problem(BaseModel):
+    """An RFC 9457 problem. Besides the standard members, a problem may carry extension
+    members saying what would be allowed instead; each is listed here with its type, and
+    appears only on the problems that use it."""
+
     type: str = Field(examples=[PROBLEM_BASE + "not-found"])
     title: str = Field(examples=["Resource not found"])
     status: int = Field(examples=[404])
@@ -32,6 +48,55 @@ class Problem(BaseModel):
     errors: list[ProblemFieldError] | None = Field(
         default=None, description="Each bad field (validation problems)"
     )
+    # Extension members (services/api/problem_codes.py finds which problems carry them).
+    field: str | None = Field(
+        default=None, description="The parameter, header or field at fault", examples=["cursor"]
+    )
+    action: str | None = Field(default=None, description="The refused action", examples=["archive"])
+    allowed_actions: list[str] | None = Field(
+        default=None,
+        description="What the current status allows instead",
+        examples=[["complete", "cancel"]],
+    )
+    allowed_fields: list[str] | None = Field(
+        default=None, description="The fields that may still change", examples=[["status"]]
+    )
+    allowed_statuses: list[str] | None = Field(
+        default=None, description="The statuses it may move to", examples=[["in_progress"]]
+    )
+    review_actions: list[str] | None = Field(
+        default=None, description="The sign-off steps the task's status allows"
+    )
+    blockers: list[ProblemBlocker] | list[str] | None = Field(
+        default=None,
+        description="What stands in the way: the failed checks (`not_ready`, "
+        "`close_out_incomplete`), or the codes of the unfinished predecessor tasks "
+        "(`predecessors_not_done`)",
+    )
+    campaign_status: str | None = Field(default=None, examples=["completed"])
+    task_status: str | None = None
+    issue_status: str | None = None
+    settlement_status: str | None = None
+    change_request_status: str | None = None
+    current_version: int | None = Field(default=None, description="The resource's version now")
+    latest_version: int | None = Field(default=None, description="The latest recorded version")
+    plan_version: int | None = Field(default=None, description="The plan version given")
+    current_plan_version: int | None = Field(default=None, description="The plan version now")
+    current_step: str | None = Field(default=None, description="The approval step deciding now")
+    cycle: list[str] | None = Field(
+        default=None, description="The cycle found, in order (task codes or metric keys)"
+    )
+    position: int | None = Field(
+        default=None, description="Where in the formula (0-based character offset)"
+    )
+    users: list[str] | None = Field(default=None, description="The derived metrics using it")
+    adjustment: int | None = Field(default=None, description="The review adjustment at fault")
+    max_rows: int | None = Field(default=None, description="The most rows one export holds")
+    expenses_settled_at: datetime | None = None
+    issue_id: uuid.UUID | None = Field(default=None, description="The issue already open")
+    item_id: uuid.UUID | None = None
+    review_id: uuid.UUID | None = None
+    template_id: uuid.UUID | None = None
 
     model_config = {"extra": "allow"}
 
@@ -99,7 +164,7 @@ _DESCRIPTIONS = {
     422: "Validation failed; `errors` names each field",
     429: "Rate limit exceeded; see Retry-After",
     500: "Unexpected error; quote the request_id",
-    503: "Not ready",
+    503: "Unavailable: the database cannot be reached, or not ready yet; see Retry-After",
 }
 
 

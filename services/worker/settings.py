@@ -12,10 +12,12 @@ from arq.connections import RedisSettings
 
 from services.worker.jobs import (
     alerts,
+    channel_history,
     escalations,
     housekeeping,
     ingestion,
     issues,
+    knowledge,
     notifications,
     reports,
     tasks,
@@ -38,6 +40,10 @@ FUNCTIONS = [
     tasks.warn_tasks_due_soon,
     reports.send_due_reports,
     reports.send_report,
+    knowledge.refresh_knowledge,
+    knowledge.index_campaign_knowledge,
+    channel_history.refresh_channel_history,
+    channel_history.total_campaign_channels,
 ]
 
 CRON_JOBS = [
@@ -59,6 +65,10 @@ CRON_JOBS = [
     cron(tasks.warn_tasks_due_soon, minute=set(range(0, 60, 5)), second={40}, run_at_startup=False),
     # Reports go out at their local time (17:00 daily, Monday 09:00 weekly): checked each minute.
     cron(reports.send_due_reports, second={20}, run_at_startup=False),
+    # The knowledge base: campaigns changed since they were indexed, indexed again.
+    cron(knowledge.refresh_knowledge, second={50}, run_at_startup=False),
+    # The channel history: finished campaigns never totalled or changed since, totalled.
+    cron(channel_history.refresh_channel_history, second={10}, run_at_startup=False),
 ]
 
 

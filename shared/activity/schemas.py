@@ -2,10 +2,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, JsonValue, StringConstraints, WithJsonSchema
 
+from shared.activity.models import EntryAction
 from shared.activity.service import NoteKind
-from shared.schemas import RequestModel, ResponseModel
+from shared.schemas import DocumentedAs, RequestModel, ResponseModel
 
 NoteText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 
@@ -26,6 +27,34 @@ class LogEntryCreate(RequestModel):
     kind: NoteKind = NoteKind.standup
     note: NoteText
     related_task_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+
+
+# A field's value as the log keeps it: ids, decimals, days and instants as strings.
+FieldValue = Annotated[
+    JsonValue,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "number"},
+                {"type": "boolean"},
+                {"type": "array", "items": {}},
+                {"type": "object"},
+                {"type": "null"},
+            ],
+            "description": "The field's value: ids, decimals, days and instants as strings",
+        }
+    ),
+]
+Changes = DocumentedAs(
+    dict[
+        str,
+        Annotated[
+            tuple[FieldValue, FieldValue],
+            Field(description="[before, after]: before is null on creation, after on deletion"),
+        ],
+    ]
+)
 
 
 class ActivityEntryOut(ResponseModel):
@@ -58,9 +87,15 @@ class ActivityEntryOut(ResponseModel):
         "task, task_dependency, or log for a free entry"
     )
     entity_id: uuid.UUID | None
-    action: str = Field(description="created, updated, deleted, or note")
-    changes: dict[str, Any] = Field(description="field: [before, after]")
-    kind: str | None
+    action: Annotated[str, DocumentedAs(EntryAction)] = Field(
+        description="created, updated, deleted, or note (a free entry)"
+    )
+    changes: Annotated[dict[str, Any], Changes] = Field(
+        description="Each changed field: [before, after]"
+    )
+    kind: Annotated[str | None, DocumentedAs(NoteKind | None)] = Field(
+        description="A free entry's kind (null for a change)"
+    )
     note: str | None
     related_task_ids: list[uuid.UUID]
     actor_api_key_id: uuid.UUID | None

@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field, StringConstraints, field_validator
 from shared.alerts.models import AlertStatus
 from shared.rules.models import Severity
 from shared.rules.schemas import Labels
-from shared.schemas import Instant, LongText, RequestModel, ResponseModel
+from shared.schemas import DocumentedAs, Instant, LongText, RequestModel, ResponseModel
 
 ALERT_EXAMPLE: dict[str, Any] = {
     "id": "01a2010c-c015-761b-9bc5-6ac427b850dc",
@@ -51,7 +51,7 @@ class AlertOut(ResponseModel):
     message: str
     value: Decimal | None
     threshold: Decimal | None
-    labels: dict[str, str]
+    labels: dict[str, str] = Field(description="Its rule's labels, which silences match")
     first_seen_at: datetime
     last_seen_at: datetime
     fired_at: datetime | None
@@ -136,7 +136,11 @@ class SilenceCreate(RequestModel):
     rule_id: uuid.UUID | None = None
     channel: Annotated[str, StringConstraints(max_length=64)] | None = None
     severity: Severity | None = None
-    labels: Labels = Field(default_factory=dict)
+    labels: Labels = Field(
+        default_factory=dict,
+        description="Matchers: the silence covers an alert whose labels (its rule's) have "
+        "each of these values",
+    )
     starts_at: Instant = Field(description="With an offset")
     ends_at: Instant | None = Field(default=None, description="None: until ended")
     weekdays: list[Annotated[int, Field(ge=0, le=6)]] | None = Field(
@@ -178,7 +182,9 @@ class SilenceOut(ResponseModel):
     rule_id: uuid.UUID | None
     channel: str | None
     severity: Severity | None
-    labels: dict[str, Any]
+    labels: Annotated[dict[str, Any], DocumentedAs(Labels)] = Field(
+        description="Matchers on the alert's labels (empty: any labels)"
+    )
     starts_at: datetime
     ends_at: datetime | None
     weekdays: list[int] | None

@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import ConfigDict, Field, StringConstraints
 
 from shared.approvals.models import Decision, RoundStatus
-from shared.schemas import LongText, RequestModel, ResponseModel
+from shared.schemas import DocumentedAs, LongText, RequestModel, ResponseModel
 
 StepName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -100,6 +100,14 @@ class DecisionOut(ResponseModel):
     created_at: datetime
 
 
+class RoundStepOut(ResponseModel):
+    """A step of the chain as the round froze it when the campaign was submitted."""
+
+    name: str
+    approver_title: str | None = Field(description="Who decides: members with this title")
+    approver_member_ids: list[uuid.UUID] = Field(description="Or these members")
+
+
 class RoundOut(ResponseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -126,7 +134,7 @@ class RoundOut(ResponseModel):
 
     number: int
     status: RoundStatus
-    steps: list[dict[str, object]]
+    steps: Annotated[list[dict[str, object]], DocumentedAs(list[RoundStepOut])]
     current_step: int
     submitted_by_member_id: uuid.UUID | None
     created_at: datetime

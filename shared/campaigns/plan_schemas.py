@@ -43,7 +43,11 @@ _STAMPS: dict[str, JsonValue] = {
     "created_at": "2024-04-18T08:00:00Z",
     "updated_at": "2024-04-18T08:00:00Z",
 }
-_IDS: dict[str, JsonValue] = {"id": "01a2010c-c015-761b-9bc5-6ac427b850dc", "version": 1}
+_IDS: dict[str, JsonValue] = {
+    "id": "01a2010c-c015-761b-9bc5-6ac427b850dc",
+    "campaign_id": "01a2010c-3bd9-7716-be78-ba040ba1a6e8",
+    "version": 1,
+}
 _OWNER = "01a2010c-5c6a-726e-a76a-f95b25ae53ba"
 
 

@@ -1,11 +1,85 @@
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import MISSING, ConfigDict, Field, StrictBool
+from pydantic import MISSING, BaseModel, ConfigDict, Field, StrictBool
 
-from shared.escalations.levels import DEFAULT_LEVELS, DEFAULT_RESOLUTION_OVERDUE
-from shared.schemas import LongText, Name, RequestModel, ResponseModel
+from shared.escalations.levels import (
+    DEFAULT_LEVELS,
+    DEFAULT_RESOLUTION_OVERDUE,
+    Level,
+    ResolutionOverdue,
+    Role,
+)
+from shared.schemas import (
+    DocumentedAs,
+    LongText,
+    Name,
+    RequestModel,
+    ResponseModel,
+    one_of,
+    variant,
+)
+
+# --- levels and targets, as the OpenAPI document shows them --------------------------------
+# The service reads `levels` and `resolution_overdue` itself (levels.parse_levels: a 422
+# names `levels.0.targets.1`) and stores them as given; the document shows their shape.
+
+
+class EndpointTarget(BaseModel):
+    """A notification endpoint of the workspace (a team's webhook or chat group)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["endpoint"]
+    endpoint_id: uuid.UUID
+
+
+class MemberTarget(BaseModel):
+    """A member, reached through their own enabled endpoints."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["member"]
+    member_id: uuid.UUID
+
+
+class RoleTarget(BaseModel):
+    """A role read on the campaign (or the issue): `campaign_owner`, `task_owner` (of the
+    alert's task), `goal_owner` (of the goals measuring the rule's metric), `issue_owner`,
+    `first_approver` and `final_approver` (the first and last steps of the campaign's
+    approval chain), `approvers` (every step)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["role"]
+    role: Role
+
+
+Target: Any = one_of("type", [EndpointTarget, MemberTarget, RoleTarget])
+Targets: Any = Annotated[list[Target], Field(min_length=1, max_length=20)]
+EscalationLevel = variant(
+    Level,
+    "EscalationLevel",
+    "One level of a policy: after `after_minutes` (after the previous level; the first, "
+    "after the alert fired) its `targets` are told, unless the alert was acknowledged by "
+    "then (`unless: acknowledged`) or its issue has an action plan (`unless: "
+    "action_plan`). With `working_hours` it waits for the next window (in the campaign's "
+    "timezone unless one is given); `critical_overrides` lets a critical alert through at "
+    "any hour.",
+    targets=Targets,
+)
+EscalationResolutionOverdue = variant(
+    ResolutionOverdue,
+    "EscalationResolutionOverdue",
+    "Whom to tell, once, when an issue is still open past its `resolution_due_at`; roles "
+    "are read on the issue (`issue_owner`, `task_owner` of its related task).",
+    targets=Targets,
+)
+Levels = DocumentedAs(
+    Annotated[list[EscalationLevel], Field(min_length=1, max_length=10)]  # type: ignore[valid-type]
+)
+Overdue = DocumentedAs(EscalationResolutionOverdue | None)
 
 POLICY_EXAMPLE: dict[str, Any] = {
     "name": "The manuals' escalation",
@@ -31,13 +105,10 @@ class PolicyCreate(RequestModel):
 
     name: Name
     description: LongText | None = None
-    levels: list[dict[str, Any]] = Field(
-        min_length=1,
-        max_length=10,
-        description="Each: after_minutes, targets [{type: endpoint|member|role, ...}], "
-        "unless (acknowledged | action_plan), working_hours, critical_overrides",
+    levels: Annotated[list[dict[str, Any]], Levels] = Field(
+        min_length=1, max_length=10, description="The levels, in order"
     )
-    resolution_overdue: dict[str, Any] | None = Field(
+    resolution_overdue: Annotated[dict[str, Any] | None, Overdue] = Field(
         default=None,
         description=RESOLUTION_OVERDUE_GUIDE,
     )
@@ -54,8 +125,8 @@ class PolicyUpdate(RequestModel):
 
     name: Name | MISSING = MISSING
     description: LongText | MISSING | None = MISSING
-    levels: list[dict[str, Any]] | MISSING = MISSING
-    resolution_overdue: dict[str, Any] | MISSING | None = Field(
+    levels: Annotated[list[dict[str, Any]], Levels] | MISSING = MISSING
+    resolution_overdue: Annotated[dict[str, Any] | None, Overdue] | MISSING = Field(
         default=MISSING, description=RESOLUTION_OVERDUE_GUIDE
     )
     repeat: int | MISSING = Field(default=MISSING, ge=1, le=10)
@@ -81,8 +152,8 @@ class PolicyOut(ResponseModel):
     id: uuid.UUID
     name: str
     description: str | None
-    levels: list[dict[str, Any]]
-    resolution_overdue: dict[str, Any] | None = Field(
+    levels: Annotated[list[dict[str, Any]], Levels]
+    resolution_overdue: Annotated[dict[str, Any] | None, Overdue] = Field(
         description="Whom the policy tells when an issue is not resolved in time (null: nobody)"
     )
     repeat: int

@@ -29,34 +29,39 @@ CHANGE_REQUEST_APPLIED = "change_request.applied"
 REPORT_DAILY = "report.daily"
 REPORT_WEEKLY = "report.weekly"
 
-# The feed's `kind` filter accepts these: add every new kind here.
-ALL_KINDS = (
-    ALERT_FIRED,
-    ALERT_ACKNOWLEDGED,
-    ALERT_RESOLVED,
-    ISSUE_CREATED,
-    ISSUE_SLA_BREACHED,
-    TASK_OVERDUE,
-    CAMPAIGN_SUBMITTED,
-    CAMPAIGN_APPROVED,
-    CAMPAIGN_REJECTED,
-    CAMPAIGN_ACTIVATED,
-    CAMPAIGN_COMPLETED,
-    CAMPAIGN_EVALUATED,
-    CAMPAIGN_SETTLED,
-    CAMPAIGN_ARCHIVED,
-    ISSUE_RESOLUTION_OVERDUE,
-    TASK_ASSIGNED,
-    TASK_DUE_SOON,
-    TASK_SUBMITTED_FOR_REVIEW,
-    TASK_RETURNED,
-    CHANGE_REQUEST_SUBMITTED,
-    CHANGE_REQUEST_APPROVED,
-    CHANGE_REQUEST_REJECTED,
-    CHANGE_REQUEST_APPLIED,
-    REPORT_DAILY,
-    REPORT_WEEKLY,
-)
+
+class EventKind(StrEnum):
+    """The kinds the feed carries: add every new kind here (the feed's `kind` filter, the
+    endpoints' `event_kinds` and the OpenAPI document take them from this list)."""
+
+    alert_fired = ALERT_FIRED
+    alert_acknowledged = ALERT_ACKNOWLEDGED
+    alert_resolved = ALERT_RESOLVED
+    issue_created = ISSUE_CREATED
+    issue_sla_breached = ISSUE_SLA_BREACHED
+    task_overdue = TASK_OVERDUE
+    campaign_submitted = CAMPAIGN_SUBMITTED
+    campaign_approved = CAMPAIGN_APPROVED
+    campaign_rejected = CAMPAIGN_REJECTED
+    campaign_activated = CAMPAIGN_ACTIVATED
+    campaign_completed = CAMPAIGN_COMPLETED
+    campaign_evaluated = CAMPAIGN_EVALUATED
+    campaign_settled = CAMPAIGN_SETTLED
+    campaign_archived = CAMPAIGN_ARCHIVED
+    issue_resolution_overdue = ISSUE_RESOLUTION_OVERDUE
+    task_assigned = TASK_ASSIGNED
+    task_due_soon = TASK_DUE_SOON
+    task_submitted_for_review = TASK_SUBMITTED_FOR_REVIEW
+    task_returned = TASK_RETURNED
+    change_request_submitted = CHANGE_REQUEST_SUBMITTED
+    change_request_approved = CHANGE_REQUEST_APPROVED
+    change_request_rejected = CHANGE_REQUEST_REJECTED
+    change_request_applied = CHANGE_REQUEST_APPLIED
+    report_daily = REPORT_DAILY
+    report_weekly = REPORT_WEEKLY
+
+
+ALL_KINDS: tuple[str, ...] = tuple(kind.value for kind in EventKind)
 
 
 class SubjectType(StrEnum):

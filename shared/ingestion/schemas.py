@@ -2,14 +2,15 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, field_validator
 
 from shared.errors import FieldError, Invalid
 from shared.ingestion.models import BatchStatus
-from shared.schemas import ResponseModel, contains_nul
+from shared.schemas import CalendarDay, DocumentedAs, ResponseModel, contains_nul
 
 MAX_POINTS = 10_000
 
@@ -21,6 +22,41 @@ POINT_EXAMPLE: dict[str, JsonValue] = {
     "value": 1050,
     "mode": "increment",
 }
+
+
+# --- a point, as the OpenAPI document shows it ----------------------------------------------
+# Points are checked one by one when the batch is applied (apply.Point, and the campaign,
+# channel and metric looked up), each refused on its own with a reason: the envelope only
+# checks that they are objects. The document shows what a point holds.
+
+
+class EnteredPoint(BaseModel):
+    """One figure of a metric on a channel, at an hour (`ts`) or on a day (`date`):
+    exactly one of the two. Hourly buckets: `ts` counts in its hour, `date` at the day's
+    midnight in the campaign's timezone. Up to 30 days late; not in the future."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: str = Field(description="The channel's key", examples=["social_feed"])
+    metric: str = Field(
+        description="A base metric of the dictionary by key (derived ones are computed)",
+        examples=["clicks"],
+    )
+    ts: AwareDatetime | None = Field(default=None, description="An instant, with an offset")
+    date: CalendarDay | None = Field(default=None, description="A day of the campaign")
+    value: Decimal = Field(description="A finite number; stored with 6 decimals")
+    mode: Literal["set", "increment"] = Field(
+        default="set",
+        description="set: the bucket's value (replacing); increment: added to it",
+    )
+
+
+class IngestPoint(EnteredPoint):
+    """A point pushed by an integration: it names its campaign."""
+
+    campaign: str = Field(
+        description="The campaign's id or registration number", examples=["CMP-2024-0007"]
+    )
 
 
 class IngestBatchIn(BaseModel):
@@ -45,12 +81,13 @@ class IngestBatchIn(BaseModel):
         }
     )
 
-    points: list[dict[str, Any]] = Field(
+    points: Annotated[
+        list[dict[str, Any]],
+        DocumentedAs(Annotated[list[IngestPoint], Field(min_length=1, max_length=MAX_POINTS)]),
+    ] = Field(
         min_length=1,
         max_length=MAX_POINTS,
-        description="Each: campaign (id or registration number), channel (key), metric (key), "
-        "ts (with offset) or date (a day in the campaign's timezone), value, and mode: set "
-        "(the bucket's value, replacing) or increment (added). Hourly buckets.",
+        description="Each rejected on its own when it cannot apply (see the batch)",
     )
 
     @field_validator("points", mode="after")
@@ -59,6 +96,44 @@ class IngestBatchIn(BaseModel):
         if contains_nul(points):  # JSONB cannot store U+0000
             raise ValueError("must not contain NUL (\\u0000) characters")
         return points
+
+
+class MetricPointsIn(IngestBatchIn):
+    """People's own figures for one campaign (the one in the path): points as ingestion's,
+    without `campaign`."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "points": [
+                        {
+                            "channel": "social_feed",
+                            "metric": "clicks",
+                            "date": "2024-06-10",
+                            "value": 1050,
+                        },
+                        {
+                            "channel": "offline_store",
+                            "metric": "visitors",
+                            "ts": "2024-06-10T17:00:00+08:00",
+                            "value": "2000",
+                            "mode": "increment",
+                        },
+                    ]
+                }
+            ]
+        }
+    )
+
+    points: Annotated[
+        list[dict[str, Any]],
+        DocumentedAs(Annotated[list[EnteredPoint], Field(min_length=1, max_length=MAX_POINTS)]),
+    ] = Field(
+        min_length=1,
+        max_length=MAX_POINTS,
+        description="Any point that cannot apply refuses the entry (unless partial=true)",
+    )
 
 
 def envelope_points(body: bytes) -> list[dict[str, Any]]:

@@ -48,6 +48,40 @@ _ALERT_ZH = messages.message("alert.fired", _ALERT, language="zh")
 _REPORT_ZH = messages.message("report.daily", _REPORT, language="zh")
 
 
+class FeishuText(BaseModel):
+    tag: Literal["plain_text"]
+    content: str = Field(description="The title: the event and its subject")
+
+
+class FeishuHeader(BaseModel):
+    title: FeishuText
+    template: Literal["red", "orange", "blue"] = Field(
+        description="The header's colour: red critical, orange warning, blue otherwise"
+    )
+
+
+class FeishuMarkdown(BaseModel):
+    tag: Literal["markdown"]
+    content: str = Field(description="The facts, the text and a link, in Feishu's markdown")
+
+
+class FeishuCard(BaseModel):
+    header: FeishuHeader
+    elements: list[FeishuMarkdown] = Field(min_length=1, max_length=1)
+
+
+class DingTalkMarkdown(BaseModel):
+    title: str = Field(description="What the chat list previews")
+    text: str = Field(description="The message in DingTalk's markdown, its title as a heading")
+
+
+class WeComMarkdown(BaseModel):
+    content: str = Field(
+        description="The message in WeCom's markdown (at most 4096 bytes), its title coloured "
+        'by severity (`<font color="warning">`)'
+    )
+
+
 class FeishuMessage(BaseModel):
     """The `feishu` format: an `interactive` card to a Feishu (Lark) custom bot. With a
     `bot_secret` the body also carries `timestamp` (Unix seconds, as a string) and `sign` =
@@ -67,7 +101,7 @@ class FeishuMessage(BaseModel):
     timestamp: str | None = Field(default=None, description="With a bot_secret: Unix seconds")
     sign: str | None = Field(default=None, description="With a bot_secret: the signature")
     msg_type: Literal["interactive"]
-    card: dict[str, Any] = Field(
+    card: FeishuCard = Field(
         description="`header` (the title, coloured by severity) and one `markdown` element"
     )
 
@@ -88,7 +122,7 @@ class DingTalkMessage(BaseModel):
     )
 
     msgtype: Literal["markdown"]
-    markdown: dict[str, str] = Field(description="`title` (the chat list's preview) and `text`")
+    markdown: DingTalkMarkdown
 
 
 class WeComMessage(BaseModel):
@@ -106,4 +140,4 @@ class WeComMessage(BaseModel):
     )
 
     msgtype: Literal["markdown"]
-    markdown: dict[str, str] = Field(description="`content`: markdown, at most 4096 bytes")
+    markdown: WeComMarkdown

@@ -157,7 +157,8 @@ def _without_title(text: str, title: str) -> str:
 def message(kind: str, payload: dict[str, Any], *, language: Language = "en") -> Message:
     """What every chat format shows for this delivery."""
     severity = str(payload["severity"]) if payload.get("severity") else None
-    link = str(payload.get("link") or "") or subject_link(
+    # A report carries a share link to the campaign's pages: a chat group has no API key.
+    link = str(payload.get("pages_link") or payload.get("link") or "") or subject_link(
         payload.get("subject_type"), payload.get("subject_id"), payload.get("campaign_id")
     )
     link_text = _LINK_TEXT[language]

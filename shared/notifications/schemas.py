@@ -2,7 +2,7 @@
 payloads receivers get (they appear in the OpenAPI document's `webhooks` section)."""
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -17,10 +17,32 @@ from pydantic import (
     field_validator,
 )
 
-from shared.events.kinds import ALL_KINDS
+from shared.events.kinds import ALERT_ESCALATED, ALERT_FIRED, ALERT_RESOLVED, ALL_KINDS, EventKind
+from shared.notifications import formats
+from shared.notifications.messages import TEST_KIND
 from shared.notifications.models import DeliveryStatus, EndpointFormat
+from shared.notifications.payloads import (
+    ESCALATED_ALERT_EXAMPLE,
+    EVENT_DATA_EXAMPLE,
+    EscalationData,
+    EventData,
+    NotificationData,
+)
 from shared.rules.models import Severity
-from shared.schemas import LongText, Name, RequestModel, ResponseModel
+from shared.schemas import (
+    DocumentedAs,
+    LongText,
+    Name,
+    RequestModel,
+    ResponseModel,
+    Variants,
+    one_of,
+    variant,
+)
+
+# What a delivery is about: a feed event's kind, an escalation, or an endpoint's test.
+NotificationKind = EventKind | Literal["alert.escalated", "test"]
+EventKinds = DocumentedAs(list[EventKind])
 
 Url = Annotated[AnyHttpUrl, Field(description="https (http only for allowlisted networks)")]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
@@ -98,7 +120,7 @@ class EndpointCreate(RequestModel):
     format: EndpointFormat = EndpointFormat.webhook
     description: LongText | None = None
     enabled: StrictBool = True
-    event_kinds: list[str] = Field(
+    event_kinds: Annotated[list[str], EventKinds] = Field(
         default_factory=list, max_length=50, description="Event kinds to send; empty: every kind"
     )
     min_severity: Severity = Field(
@@ -140,7 +162,7 @@ class EndpointUpdate(RequestModel):
     format: EndpointFormat | MISSING = MISSING
     description: LongText | MISSING | None = MISSING
     enabled: StrictBool | MISSING = MISSING
-    event_kinds: Annotated[list[str], Field(max_length=50)] | MISSING = MISSING
+    event_kinds: Annotated[list[str], Field(max_length=50), EventKinds] | MISSING = MISSING
     min_severity: Severity | MISSING = MISSING
     campaign_ids: Annotated[list[uuid.UUID], Field(max_length=200)] | MISSING = MISSING
     campaign_tags: Annotated[list[Tag], Field(max_length=50)] | MISSING = MISSING
@@ -171,7 +193,7 @@ class EndpointOut(ResponseModel):
     description: str | None
     enabled: bool
     disabled_reason: str | None = Field(description="Why it was disabled (e.g. a 410 answer)")
-    event_kinds: list[str]
+    event_kinds: Annotated[list[str], EventKinds] = Field(description="Empty: every kind")
     min_severity: Severity
     campaign_ids: list[uuid.UUID]
     campaign_tags: list[str]
@@ -234,7 +256,7 @@ _DELIVERY_EXAMPLE: dict[str, JsonValue] = {
     "last_error": None,
     "delivered_at": "2024-05-21T09:00:13Z",
     "created_at": "2024-05-21T09:00:12Z",
-    "payload": {"severity": "warning", "message": "CTR 1.2% is 20% below target"},
+    "payload": EVENT_DATA_EXAMPLE,
     "attempt_log": [_ATTEMPT_EXAMPLE],
 }
 
@@ -245,7 +267,7 @@ class DeliveryOut(ResponseModel):
     id: uuid.UUID
     endpoint_id: uuid.UUID
     event_id: uuid.UUID | None
-    event_kind: str
+    event_kind: Annotated[str, DocumentedAs(NotificationKind)]
     webhook_id: str = Field(description="The `webhook-id` header: the same on every attempt")
     status: DeliveryStatus
     attempts: int
@@ -254,7 +276,10 @@ class DeliveryOut(ResponseModel):
     last_error: str | None
     delivered_at: datetime | None
     created_at: datetime
-    payload: dict[str, Any] = Field(description="The event data sent (`data` of the body)")
+    payload: Annotated[dict[str, Any], DocumentedAs(NotificationData)] = Field(
+        description="What was sent: `data` of a `webhook` body (the other formats are "
+        "written from it)"
+    )
     attempt_log: list[AttemptOut] = Field(description="Every attempt, oldest first")
 
 
@@ -284,55 +309,17 @@ class TestResult(BaseModel):
 
 # --- documented payloads (OpenAPI `webhooks`) ----------------------------------------------
 
-
-class EventData(BaseModel):
-    """`data` of every notification: the event, its subject and campaign, and a link."""
-
-    model_config = ConfigDict(
-        extra="allow",
-        json_schema_extra={
-            "examples": [
-                {
-                    "event_id": "01a2010c-c015-761b-9bc5-6ac427b850e1",
-                    "workspace_id": "01a2010c-c015-761b-9bc5-6ac427b85000",
-                    "subject_type": "alert",
-                    "subject_id": "01a2010c-c015-761b-9bc5-6ac427b850e0",
-                    "campaign_id": "01a2010c-3bd9-7716-be78-ba040ba1a6e8",
-                    "campaign_name": "618 push",
-                    "occurred_at": "2024-05-21T09:00:12Z",
-                    "link": "https://campaignops.example.com/v1/alerts/01a2010c-c015-761b-9bc5-6ac427b850e0",
-                    "severity": "warning",
-                    "status": "firing",
-                    "message": "CTR 1.2% is 20% below its 1.5% target",
-                    "rule_id": "01a2010c-c015-761b-9bc5-6ac427b850d0",
-                    "fingerprint": "rule:01a2010c...:campaign:01a2010c...:",
-                    "channel": None,
-                    "value": "0.012",
-                    "threshold": "0.015",
-                    "silenced": False,
-                }
-            ]
-        },
-    )
-
-    event_id: uuid.UUID | None = Field(description="The event in `GET /v1/events`")
-    workspace_id: uuid.UUID
-    subject_type: str = Field(description="alert, issue, task or campaign")
-    subject_id: uuid.UUID | None
-    campaign_id: uuid.UUID | None
-    campaign_name: str | None = None
-    occurred_at: datetime
-    link: str | None = Field(default=None, description="The subject in the API")
-    severity: Severity | None = Field(default=None, description="Alerts and issues")
-    message: str | None = Field(default=None, description="Alerts: what breached")
-    title: str | None = Field(default=None, description="Issues: their title")
-    fingerprint: str | None = Field(default=None, description="Alerts: stable per rule and subject")
+# The examples are what the sending code writes for this sample alert.
+_SAMPLE_AT = datetime(2024, 5, 21, 9, 0, 12, tzinfo=UTC)
+_ROUTING_KEY = "R0UT1NGK3Y0000000000000000000000"
+_SAMPLE_ALERT = EVENT_DATA_EXAMPLE
 
 
-class WebhookMessage(BaseModel):
+class WebhookMessage(Variants, BaseModel):
     """The `webhook` format (Standard Webhooks): headers `webhook-id` (the same on every
     retry), `webhook-timestamp`, `webhook-signature` (HMAC-SHA256 of
-    `<id>.<timestamp>.<body>` with the endpoint's secret)."""
+    `<id>.<timestamp>.<body>` with the endpoint's secret). `type` says what `data` holds:
+    a feed event's data (its kind, or `test`), or an escalation's (`alert.escalated`)."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -341,16 +328,66 @@ class WebhookMessage(BaseModel):
                     "type": "alert.fired",
                     "version": 1,
                     "timestamp": "2024-05-21T09:00:12Z",
-                    "data": EventData.model_config["json_schema_extra"]["examples"][0],  # type: ignore[index]
-                }
+                    "data": _SAMPLE_ALERT,
+                },
+                {
+                    "type": ALERT_ESCALATED,
+                    "version": 1,
+                    "timestamp": "2024-05-21T13:00:12Z",
+                    "data": ESCALATED_ALERT_EXAMPLE,
+                },
             ]
         }
     )
 
-    type: str = Field(description="The event kind (`alert.fired`, ..., or `test`)")
+    type: Annotated[str, DocumentedAs(NotificationKind)] = Field(
+        description="What happened: the event kind, `alert.escalated` or `test`"
+    )
     version: Literal[1] = Field(description="Payload version; a breaking change gets a new one")
     timestamp: datetime = Field(description="When the notification was created")
-    data: EventData
+    data: dict[str, Any]
+
+
+WebhookMessage.__variants__ = one_of(
+    "type",
+    [
+        variant(
+            WebhookMessage,
+            "EventMessage",
+            "A feed event (or an endpoint's `test`): `data` is the event's.",
+            type=(Literal[(*ALL_KINDS, TEST_KIND)], Field(description="The event's kind")),
+            data=EventData,
+        ),
+        variant(
+            WebhookMessage,
+            "EscalationMessage",
+            "A level of an escalation policy reached this endpoint: `data` is the alert (or, "
+            "for several alerts of a campaign due together, the campaign and its alerts).",
+            type=Literal["alert.escalated"],
+            data=EscalationData,
+        ),
+    ],
+)
+
+
+class SlackText(BaseModel):
+    type: Literal["mrkdwn"]
+    text: str = Field(description="Slack's mrkdwn")
+
+
+class SlackSection(BaseModel):
+    """The title (`text`), the key facts (`fields`, at most 10), or the text."""
+
+    type: Literal["section"]
+    text: SlackText | None = None
+    fields: list[SlackText] | None = Field(default=None, max_length=10)
+
+
+class SlackContext(BaseModel):
+    """The link to the subject."""
+
+    type: Literal["context"]
+    elements: list[SlackText]
 
 
 class SlackMessage(BaseModel):
@@ -358,22 +395,32 @@ class SlackMessage(BaseModel):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [
-                {
-                    "text": "[warning] Alert firing: CTR 1.2% is 20% below target (618 push)",
-                    "blocks": [
-                        {
-                            "type": "section",
-                            "text": {"type": "mrkdwn", "text": ":warning: *Alert firing: ...*"},
-                        }
-                    ],
-                }
-            ]
+            "examples": [formats.slack_message(ALERT_FIRED, _SAMPLE_ALERT)],
         }
     )
 
     text: str = Field(description="The summary line (shown in notifications)")
-    blocks: list[dict[str, Any]] = Field(description="Summary, key fields and a link")
+    blocks: list[one_of("type", [SlackSection, SlackContext])] = Field(  # type: ignore[valid-type]
+        description="The title, the key facts, the text and a link"
+    )
+
+
+class PagerDutyLink(BaseModel):
+    href: str
+    text: str
+
+
+class PagerDutyPayload(BaseModel):
+    summary: str = Field(max_length=1024)
+    source: Literal["campaignops"]
+    severity: Literal["info", "warning", "critical"]
+    timestamp: datetime
+    component: str | None = Field(description="The campaign's name")
+    group: str | None = Field(description="The campaign's id")
+    class_: str = Field(alias="class", description="The kind (`alert.fired`...)")
+    custom_details: Annotated[dict[str, Any], DocumentedAs(NotificationData)] = Field(
+        description="The notification's data, as a `webhook` endpoint receives it"
+    )
 
 
 class PagerDutyEvent(BaseModel):
@@ -384,24 +431,14 @@ class PagerDutyEvent(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {
-                    "routing_key": "R0UT1NGK3Y0000000000000000000000",
-                    "event_action": "trigger",
-                    "dedup_key": "rule:01a2010c...:campaign:01a2010c...:",
-                    "payload": {
-                        "summary": "[critical] Alert firing: no data from offline_store",
-                        "source": "campaignops",
-                        "severity": "critical",
-                    },
-                }
+                formats.pagerduty_event(ALERT_FIRED, _SAMPLE_ALERT, _ROUTING_KEY, _SAMPLE_AT),
+                formats.pagerduty_event(ALERT_RESOLVED, _SAMPLE_ALERT, _ROUTING_KEY, _SAMPLE_AT),
             ]
         }
     )
 
     routing_key: str
     event_action: Literal["trigger", "acknowledge", "resolve"]
-    dedup_key: str
-    payload: dict[str, Any] | None = Field(
-        default=None, description="trigger only: summary, source, severity, custom_details"
-    )
-    links: list[dict[str, str]] | None = None
+    dedup_key: str = Field(max_length=255)
+    payload: PagerDutyPayload | None = Field(default=None, description="trigger only")
+    links: list[PagerDutyLink] | None = Field(default=None, description="trigger only")

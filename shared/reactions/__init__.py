@@ -9,7 +9,7 @@ commits or rolls back with the change it follows. Installed once at start-up
 from shared.events import kinds
 from shared.events.service import subscribe
 from shared.notifications.service import notify_event
-from shared.reactions import alerts
+from shared.reactions import alerts, channel_history, knowledge
 from shared.reactions import issues as issue_deadlines
 from shared.reactions import tasks as task_notices
 
@@ -28,3 +28,10 @@ def install() -> None:
     # A task assigned, submitted for review, returned or due soon reaches the member it
     # concerns on their personal endpoints.
     subscribe(task_notices.notify_member, kinds=task_notices.KINDS)
+    # An archived campaign is indexed for the knowledge base in the same transaction.
+    subscribe(knowledge.on_archived, kinds=[kinds.CAMPAIGN_ARCHIVED])
+    # A completed or archived campaign's figures per channel are stored for the channel
+    # history in the same transaction.
+    subscribe(
+        channel_history.on_finished, kinds=[kinds.CAMPAIGN_COMPLETED, kinds.CAMPAIGN_ARCHIVED]
+    )

@@ -39,10 +39,14 @@ from shared.reports.schemas import (
     ReportScheduleOut,
     WeeklyReportOut,
 )
+from shared.share_links import service as share_links
 from shared.tenancy import get_in_workspace, in_workspace
 
 SEND_JOB = "send_report"
 EVENT_KINDS = {ReportKind.daily: kinds.REPORT_DAILY, ReportKind.weekly: kinds.REPORT_WEEKLY}
+# How long the share link a report carries opens the campaign's pages: a week for the
+# daily report, two for the weekly one.
+PAGES_LINK_LIFETIME = {ReportKind.daily: timedelta(days=7), ReportKind.weekly: timedelta(days=14)}
 NEWEST_FIRST = SortKey("created_at", ReportRun.created_at, "datetime", descending=True)
 SCHEDULE_FIELDS = tuple(f.name for f in fields(Schedule))
 # Runs older than this cannot be owed any more (the latest week began 14 days ago at most).
@@ -330,6 +334,16 @@ async def send_report(
     )
     if run_id is None:
         return None
+    # Whoever the report reaches (a chat group has no API key) opens the campaign's report
+    # page with a read-only share link of its own; the link table keeps only its hash.
+    _, token = await share_links.create_link(
+        session,
+        campaign=campaign,
+        actor=None,
+        label=message.title[:200],
+        lifetime=PAGES_LINK_LIFETIME[kind],
+        now=now,
+    )
     await record_event(
         session,
         workspace_id=campaign.workspace_id,
@@ -337,7 +351,7 @@ async def send_report(
         subject_type=SubjectType.report.value,
         subject_id=run_id,
         campaign_id=campaign.id,
-        data=message.model_dump(mode="json"),
+        data=message.model_dump(mode="json") | {"pages_link": share_links.page_url(token)},
     )
     await session.flush()
     return await session.get_one(ReportRun, run_id)

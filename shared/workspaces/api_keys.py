@@ -77,9 +77,24 @@ async def authenticate(session: AsyncSession, *, token: str) -> ApiKey | None:
     if prefix is None:
         return None
     api_key = await session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
-    now = utcnow()
     if api_key is None or not hmac.compare_digest(api_key.key_hash, hash_key(token)):
         return None
+    return await _in_use(session, api_key)
+
+
+async def authenticate_by_id(
+    session: AsyncSession, *, workspace_id: uuid.UUID, api_key_id: uuid.UUID
+) -> ApiKey | None:
+    """The key a credential derived from it (a stream token) names, if it is still active;
+    records when it was last used."""
+    api_key = await session.scalar(
+        in_workspace(ApiKey, workspace_id).where(ApiKey.id == api_key_id)
+    )
+    return None if api_key is None else await _in_use(session, api_key)
+
+
+async def _in_use(session: AsyncSession, api_key: ApiKey) -> ApiKey | None:
+    now = utcnow()
     if not api_key.is_active(now):
         return None
     if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:

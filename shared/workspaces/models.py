@@ -1,11 +1,20 @@
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.actor import Role
 from shared.db import Base, Entity, WorkspaceScoped, str_enum
+
+
+class Language(StrEnum):
+    """What people of the workspace read: export headers, page labels. Chinese by default,
+    as the manuals are."""
+
+    zh_cn = "zh-CN"
+    en = "en"
 
 
 class Workspace(Base, Entity):
@@ -17,6 +26,9 @@ class Workspace(Base, Entity):
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     default_timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     default_currency: Mapped[str] = mapped_column(String(3), default="USD")
+    language: Mapped[Language] = mapped_column(
+        str_enum(Language, length=8), default=Language.zh_cn, server_default=Language.zh_cn.value
+    )
 
 
 class Member(Base, WorkspaceScoped):

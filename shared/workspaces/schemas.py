@@ -16,6 +16,7 @@ from pydantic import (
 from shared.actor import Role
 from shared.schemas import Instant, Name, RequestModel, ResponseModel, ShortText
 from shared.timeutil import is_timezone
+from shared.workspaces.models import Language
 
 
 def _timezone(value: str) -> str:
@@ -51,6 +52,7 @@ class WorkspaceOut(ResponseModel):
                     "slug": "spring-launch-team-3fa2c1",
                     "default_timezone": "Asia/Shanghai",
                     "default_currency": "CNY",
+                    "language": "zh-CN",
                     "created_at": _NOW,
                     "updated_at": _NOW,
                     "version": 1,
@@ -64,6 +66,9 @@ class WorkspaceOut(ResponseModel):
     slug: str
     default_timezone: str
     default_currency: str
+    language: Language = Field(
+        description="What exports' headers and pages are written in: `zh-CN` (the default) or `en`"
+    )
     created_at: datetime
     updated_at: datetime
     version: int
@@ -89,6 +94,11 @@ class WorkspaceUpdate(RequestModel):
         default=MISSING, description="IANA zone used by new campaigns", examples=["Asia/Shanghai"]
     )
     default_currency: CurrencyCode | MISSING = Field(default=MISSING, examples=["CNY"])
+    language: Language | MISSING = Field(
+        default=MISSING,
+        description="Headers of exports and labels of pages: `zh-CN` or `en`",
+        examples=["en"],
+    )
 
 
 class MemberCreate(RequestModel):

@@ -31,8 +31,12 @@ async def test_every_operation_is_documented(spec):
                 assert list(response["content"]) == ["application/problem+json"], where
         if path.startswith("/v1/"):
             signed = path == "/v1/ingest/{integration_id}"  # the webhook; batches need a key
-            expected = "StandardWebhooks" if signed else "HTTPBearer"
-            assert operation["security"] == [{expected: []}], where
+            expected: list[dict[str, list[str]]] = [
+                {"StandardWebhooks" if signed else "HTTPBearer": []}
+            ]
+            if path == "/v1/events/stream":  # or a stream token, for a browser's EventSource
+                expected.append({"StreamToken": []})
+            assert operation["security"] == expected, where
             for status in ("401", "403", "429", "500"):
                 assert status in operation["responses"], (where, status)
         if method in ("post", "patch") and "requestBody" in operation:
@@ -157,3 +161,19 @@ async def test_operation_ids_are_the_operations_names(spec):
                 ids.append(operation_id)
     assert len(ids) == len(set(ids))
     assert {"webhook_format", "slack_format", "pagerduty_format"} <= set(ids)
+
+
+async def test_every_error_response_lists_the_codes_its_operation_can_answer(spec):
+    """`Problem.code` narrowed per operation and status (services/api/problem_codes.py)."""
+    every = set(spec["components"]["schemas"]["ProblemCode"]["enum"])
+    for path, method, operation in operations(spec):
+        for status, response in operation["responses"].items():
+            if status[0] not in "45":
+                continue
+            schema = response["content"]["application/problem+json"]["schema"]
+            assert schema["allOf"][0] == {"$ref": "#/components/schemas/Problem"}
+            codes = schema["allOf"][1]["properties"]["code"]["enum"]
+            assert codes, (method, path, status)
+            assert set(codes) <= every
+            if status == "500":
+                assert codes == ["internal_error"], (method, path)

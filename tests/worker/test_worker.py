@@ -130,6 +130,10 @@ def test_registry_lists_every_job_and_cron():
         "warn_tasks_due_soon",
         "send_due_reports",
         "send_report",
+        "refresh_knowledge",
+        "index_campaign_knowledge",
+        "refresh_channel_history",
+        "total_campaign_channels",
     ]
     assert [c.name for c in CRON_JOBS] == [
         "cron:prune_idempotency_keys",
@@ -141,4 +145,6 @@ def test_registry_lists_every_job_and_cron():
         "cron:process_escalations",
         "cron:warn_tasks_due_soon",
         "cron:send_due_reports",
+        "cron:refresh_knowledge",
+        "cron:refresh_channel_history",
     ]

@@ -1,20 +1,37 @@
 """The events feed: what happened to alerts, issues, tasks and campaigns, polled or streamed."""
 
+import dataclasses
 import uuid
+from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query, status
 from fastapi.responses import StreamingResponse
+from redis.exceptions import RedisError
 
-from services.api.deps import AppRuntime, DbSession, Viewer
+from services.api.deps import (
+    AppRuntime,
+    DbSession,
+    NotIdempotent,
+    StreamCaller,
+    Viewer,
+    stream_tokens_unavailable,
+)
 from services.api.problems import problem_responses
 from shared.errors import FieldError, Invalid
-from shared.events import service, stream
-from shared.events.kinds import ALL_KINDS, SubjectType
+from shared.events import service, stream, stream_tokens
+from shared.events.kinds import ALL_KINDS, EventKind, SubjectType
 from shared.events.positions import START
-from shared.events.schemas import EXAMPLE_EVENT, EventFeed, EventOut
+from shared.events.schemas import (
+    EXAMPLE_EVENT,
+    EventFeed,
+    EventOut,
+    StreamTokenCreate,
+    StreamTokenOut,
+)
 from shared.events.service import EventFilters
-from shared.schemas import Instant
+from shared.schemas import DocumentedAs, Instant
+from shared.timeutil import utcnow
 
 router = APIRouter(tags=["events"])
 
@@ -26,10 +43,11 @@ async def event_filters(
     kind: Annotated[
         list[str] | None,
         Query(
-            description="Only these kinds: repeat the parameter or give a comma list. "
+            description="Only these kinds: repeat the parameter (a comma list is read too). "
             f"Kinds: {', '.join(ALL_KINDS)}.",
-            examples=["alert.fired,alert.resolved"],
+            examples=[["alert.fired", "alert.resolved"]],
         ),
+        DocumentedAs(list[EventKind] | None),
     ] = None,
     campaign_id: uuid.UUID | None = None,
     subject_type: SubjectType | None = None,
@@ -115,14 +133,17 @@ _STREAM_RESPONSE: dict[int | str, dict[str, Any]] = {
     description="Without a position the stream starts after the newest event. A "
     "reconnecting EventSource sends Last-Event-ID, which wins over `after`. The filters "
     "are those of `GET /v1/events`. `max_events` and `timeout` end the stream early "
-    "(scripts, tests); clients otherwise keep it open and reconnect when it drops.",
+    "(scripts, tests); clients otherwise keep it open and reconnect when it drops. "
+    "A browser's EventSource, which cannot send an API key, passes a stream token "
+    "(`POST /v1/events/stream-tokens`) as `stream_token` instead; a token that fixes "
+    "filters refuses others in the URL (422).",
     response_class=EventStreamResponse,
     responses=_STREAM_RESPONSE | problem_responses(422),
 )
 async def stream_events(
     session: DbSession,
     runtime: AppRuntime,
-    caller: Viewer,
+    access: StreamCaller,
     filters: Filters,
     after: After = None,
     last_event_id: Annotated[
@@ -137,6 +158,9 @@ async def stream_events(
         Query(alias="timeout", gt=0, le=86_400, description="End the stream after these seconds"),
     ] = None,
 ) -> EventStreamResponse:
+    caller = access.caller
+    if access.filters is not None:
+        filters = _token_filters(access.filters, filters)
     if last_event_id:
         start = service.parse_position(last_event_id, field="Last-Event-ID", location="header")
     elif after:
@@ -155,4 +179,60 @@ async def stream_events(
     )
     return EventStreamResponse(
         messages, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    )
+
+
+def _token_filters(fixed: EventFilters, asked: EventFilters) -> EventFilters:
+    """A stream token's own filters; the URL may still bound the time, not widen the rest."""
+    clashing = [
+        name
+        for name, value in (
+            ("kind", asked.kinds),
+            ("campaign_id", asked.campaign_id),
+            ("subject_type", asked.subject_type),
+            ("subject_id", asked.subject_id),
+        )
+        if value
+    ]
+    if clashing:
+        raise Invalid(
+            "This stream token fixes the stream's filters; leave them out of the URL.",
+            [FieldError(name, "fixed by the stream token", location="query") for name in clashing],
+        )
+    return dataclasses.replace(fixed, since=asked.since, until=asked.until)
+
+
+@router.post(
+    "/v1/events/stream-tokens",
+    summary="A stream token, to open the live feed from a browser's EventSource",
+    description="EventSource cannot send an Authorization header: ask for a token with the "
+    "API key, then open `stream_url` (`GET /v1/events/stream?stream_token=...`) within "
+    "`expires_in_seconds` (60 s by default). The token opens only the events stream of "
+    "this workspace, on behalf of this API key (revoke the key and its tokens open "
+    "nothing), optionally fixed to filters. Only its hash is kept; it is never logged.",
+    status_code=status.HTTP_201_CREATED,
+    response_model=StreamTokenOut,
+    dependencies=[NotIdempotent],
+    responses=problem_responses(415, 422),
+)
+async def create_stream_token(
+    caller: Viewer, runtime: AppRuntime, body: StreamTokenCreate | None = None
+) -> StreamTokenOut:
+    wanted = body or StreamTokenCreate()
+    try:
+        token, expires_at = await stream_tokens.issue(
+            runtime.redis,
+            prefix=runtime.settings.redis_prefix,
+            workspace_id=caller.workspace_id,
+            api_key_id=caller.api_key_id,
+            filters=wanted.filters(),
+            lifetime=timedelta(seconds=wanted.expires_in_seconds),
+            now=utcnow(),
+        )
+    except RedisError as exc:
+        raise stream_tokens_unavailable() from exc
+    return StreamTokenOut(
+        token=token,
+        expires_at=expires_at,
+        stream_url=f"/v1/events/stream?stream_token={token}",
     )

@@ -17,6 +17,7 @@ from shared.telemetry import heartbeat, job_metrics
 router = APIRouter(tags=["health"])
 
 CHECK_TIMEOUT = 2.0
+READY_RETRY_SECONDS = 5  # a 503 says when to ask again, as every 503 of the API does
 
 
 class Health(BaseModel):
@@ -96,6 +97,7 @@ async def readyz(request: Request, runtime: AppRuntime) -> Any:
             "not_ready",
             "Not ready",
             "Not ready: " + "; ".join(f"{name}: {checks[name]}" for name in failing) + ".",
+            headers={"Retry-After": str(READY_RETRY_SECONDS)},
             checks=checks,
             failing=failing,
         )

@@ -41,7 +41,13 @@ SIGNED = {
         "security": [{"StandardWebhooks": []}],
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": IngestBatchIn.model_json_schema()}},
+            "content": {
+                "application/json": {
+                    "schema": IngestBatchIn.model_json_schema(
+                        ref_template="#/components/schemas/{model}"
+                    )
+                }
+            },
         },
     },
     responses=problem_responses(400, 401, 404, 413, 415, 422),

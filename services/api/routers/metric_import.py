@@ -5,7 +5,7 @@ batch."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from services.api.deps import ChangeableCampaign, DbSession, Editor, Idempotent
 from services.api.middleware import BodyRule
@@ -22,7 +22,7 @@ from shared.ingestion.report_xlsx import (
     XLSX_MEDIA_TYPE,
     UnsupportedWorkbook,
 )
-from shared.ingestion.schemas import MAX_POINTS, IngestBatchIn, IngestBatchOut
+from shared.ingestion.schemas import MAX_POINTS, IngestBatchOut, MetricPointsIn
 from shared.timeutil import utcnow
 
 router = APIRouter(tags=["ingestion"])
@@ -40,15 +40,17 @@ router = APIRouter(tags=["ingestion"])
     responses=problem_responses(404, 409, 415, 422),
 )
 async def enter_metric_points(
-    body: IngestBatchIn,
+    body: MetricPointsIn,
     campaign: ChangeableCampaign,
     session: DbSession,
+    response: Response,
     partial: Annotated[bool, Query(description="Apply the good points, report the bad")] = False,
 ) -> IngestBatchOut:
     entered = await service.enter_points(
         session, campaign=campaign, points=body.points, partial=partial, now=utcnow()
     )
     alerts.watch_later(session, entered.touched)
+    response.headers["Location"] = f"/v1/ingest/batches/{entered.batch.id}"
     return IngestBatchOut.model_validate(entered.batch)
 
 

@@ -1,0 +1,1 @@
+"""Share links: a signed, expiring, read-only token that opens one campaign's pages."""
