@@ -4,14 +4,18 @@ import asyncio
 import contextlib
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator, MutableMapping
 from typing import Any
 
 import httpx
+import pytest
+import structlog
+import structlog.testing
 import uvicorn
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from services.api import middleware
 from shared.actor import Role
 from shared.metrics import service as metric_dictionary
 from shared.workspaces import api_keys, service
@@ -147,3 +151,19 @@ async def serving(app: Any, **options: Any) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+
+
+@contextlib.contextmanager
+def captured_logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[MutableMapping[str, Any]]]:
+    """Every log entry, whatever level or caching an earlier test configured structlog with."""
+    capture = structlog.testing.LogCapture()
+    before = structlog.get_config()
+    structlog.configure(
+        processors=[capture], wrapper_class=structlog.BoundLogger, cache_logger_on_first_use=False
+    )
+    # The API's access logger may have been cached under the old configuration.
+    monkeypatch.setattr(middleware, "access_log", structlog.get_logger("campaignops.access"))
+    try:
+        yield capture.entries
+    finally:
+        structlog.configure(**before)

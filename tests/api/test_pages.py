@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-import structlog
 
 from services.api.routers import pages
 from shared.actor import Role
@@ -19,7 +18,14 @@ from shared.reports import service as reports
 from shared.reports.schedule import ReportKind
 from shared.timeutil import utcnow
 from tests.api.test_reports import report_campaign
-from tests.helpers import Tenant, assert_problem, created, fields_of, register_channels
+from tests.helpers import (
+    Tenant,
+    assert_problem,
+    captured_logs,
+    created,
+    fields_of,
+    register_channels,
+)
 from tests.report_pages import sample
 
 PAGE_NAMES = ["report", "evaluation", "proposal", "settlement", "retrospective"]
@@ -375,10 +381,10 @@ async def test_a_sent_report_carries_a_link_that_opens_the_report_page(
     assert_problem(await client.get(path_of(link)), 404, "share_link_not_valid")
 
 
-async def test_the_share_token_never_reaches_the_log(client, tenant: Tenant):
+async def test_the_share_token_never_reaches_the_log(client, tenant: Tenant, monkeypatch):
     campaign = await created(client, tenant, "/v1/campaigns", {"name": "618", "kind": "promotion"})
     link = await share(client, tenant, campaign["id"])
-    with structlog.testing.capture_logs() as logs:
+    with captured_logs(monkeypatch) as logs:
         assert_page(await client.get(path_of(link["urls"]["report"])), shared=True)
         revoked = await client.post(
             f"/v1/campaigns/{campaign['id']}/share-links/{link['id']}/revoke",

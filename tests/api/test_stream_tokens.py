@@ -10,12 +10,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-import structlog
 
 from shared.actor import Role
 from shared.events import kinds, stream_tokens
 from tests.api.test_events import add_event, new_campaign, sse_messages
-from tests.helpers import Tenant, assert_problem, fields_of
+from tests.helpers import Tenant, assert_problem, captured_logs, fields_of
 
 committed = pytest.mark.committed
 
@@ -167,8 +166,8 @@ async def test_a_token_is_not_replayed_by_idempotency_key(client, tenant):
 
 
 @committed
-async def test_the_token_is_never_logged(client, tenant, runtime):
-    with structlog.testing.capture_logs() as logs:
+async def test_the_token_is_never_logged(client, tenant, runtime, monkeypatch):
+    with captured_logs(monkeypatch) as logs:
         token = await new_token(client, tenant)
         opened = await open_stream(client, token["stream_url"], after="0-0", timeout=0.2)
         assert opened.status_code == 200
