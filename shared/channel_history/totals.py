@@ -30,9 +30,9 @@ from typing import Any
 
 from sqlalchemy import ARRAY, Uuid, and_, bindparam, delete, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import claims
 from shared.activity.models import ActivityEntry
 from shared.campaigns.models import Campaign, CampaignKind, CampaignStatus, Expense
 from shared.channel_history import figures, rules
@@ -163,42 +163,24 @@ async def _is_stale(session: AsyncSession, campaign_id: uuid.UUID, fingerprint: 
 async def _lock(
     session: AsyncSession, campaign: Campaign, now: datetime, *, wait: bool
 ) -> TotalledCampaign | None:
-    """The campaign's row, locked until commit; None when another transaction holds it and
-    `wait` is false. Made on first need only: inserting (even `ON CONFLICT DO NOTHING`)
-    waits for a transaction that has updated the row, which would defeat SKIP LOCKED."""
-    locked = (
-        select(TotalledCampaign)
-        .where(TotalledCampaign.campaign_id == campaign.id)
-        .with_for_update(skip_locked=not wait)
-        .execution_options(populate_existing=True)
+    """The campaign's totals row, locked until commit (shared/claims.py)."""
+    return await claims.lock_state(
+        session,
+        TotalledCampaign,
+        campaign.id,
+        wait=wait,
+        first={
+            "id": new_id(),
+            "workspace_id": campaign.workspace_id,
+            "totalled_at": now,
+            "dictionary": "",  # never matches: totalled for the first time
+            "expenses_since": now,
+            "expense_changes": -1,
+            "figures_final": False,
+            "channel_count": 0,
+            "version": 1,
+        },
     )
-    state: TotalledCampaign | None = await session.scalar(locked)
-    if state is not None:
-        return state
-    if not wait:
-        held = await session.scalar(
-            select(TotalledCampaign.id).where(TotalledCampaign.campaign_id == campaign.id)
-        )
-        if held is not None:
-            return None  # it exists: another transaction is totalling the campaign
-    await session.execute(
-        pg_insert(TotalledCampaign)
-        .values(
-            id=new_id(),
-            workspace_id=campaign.workspace_id,
-            campaign_id=campaign.id,
-            totalled_at=now,
-            dictionary="",  # never matches: totalled for the first time below
-            expenses_since=now,
-            expense_changes=-1,
-            figures_final=False,
-            channel_count=0,
-            version=1,
-        )
-        .on_conflict_do_nothing(index_elements=[TotalledCampaign.campaign_id])
-    )
-    made: TotalledCampaign | None = await session.scalar(locked)
-    return made
 
 
 def _row(

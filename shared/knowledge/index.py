@@ -36,9 +36,9 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import claims
 from shared.activity.models import ActivityEntry
 from shared.campaigns.models import Campaign, CampaignStatus, Expense
 from shared.ids import new_id
@@ -191,44 +191,23 @@ async def _is_stale(session: AsyncSession, campaign_id: uuid.UUID) -> bool:
 async def _lock(
     session: AsyncSession, campaign: Campaign, now: datetime, *, wait: bool
 ) -> IndexedCampaign | None:
-    """The campaign's index row, locked until commit; None when another transaction holds
-    it and `wait` is false.
-
-    The row is made on first need only: inserting (even `ON CONFLICT DO NOTHING`) waits for
-    a transaction that has updated the row, which would defeat SKIP LOCKED.
-    """
-    locked = (
-        select(IndexedCampaign)
-        .where(IndexedCampaign.campaign_id == campaign.id)
-        .with_for_update(skip_locked=not wait)
-        .execution_options(populate_existing=True)
+    """The campaign's index row, locked until commit (shared/claims.py)."""
+    return await claims.lock_state(
+        session,
+        IndexedCampaign,
+        campaign.id,
+        wait=wait,
+        first={
+            "id": new_id(),
+            "workspace_id": campaign.workspace_id,
+            "indexed_at": now,
+            "log_since": now,
+            "log_count": -1,  # never matches: indexed for the first time
+            "attachment_count": -1,
+            "entry_count": 0,
+            "version": 1,
+        },
     )
-    state: IndexedCampaign | None = await session.scalar(locked)
-    if state is not None:
-        return state
-    if not wait:
-        held = await session.scalar(
-            select(IndexedCampaign.id).where(IndexedCampaign.campaign_id == campaign.id)
-        )
-        if held is not None:
-            return None  # it exists: another transaction is indexing the campaign
-    await session.execute(
-        pg_insert(IndexedCampaign)
-        .values(
-            id=new_id(),
-            workspace_id=campaign.workspace_id,
-            campaign_id=campaign.id,
-            indexed_at=now,
-            log_since=now,
-            log_count=-1,  # never matches: indexed for the first time below
-            attachment_count=-1,
-            entry_count=0,
-            version=1,
-        )
-        .on_conflict_do_nothing(index_elements=[IndexedCampaign.campaign_id])
-    )
-    made: IndexedCampaign | None = await session.scalar(locked)
-    return made
 
 
 async def index_campaign(

@@ -8,7 +8,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.worker.runtime import WorkerRuntime, transactional
-from shared import jobs
+from shared import claims
 from shared.campaigns.models import Campaign
 from shared.channel_history import totals
 from shared.timeutil import utcnow
@@ -35,15 +35,10 @@ async def total_campaign_channels(
 async def refresh_channel_history(session: AsyncSession, runtime: WorkerRuntime) -> int:
     """One totalling job per campaign that needs it (at most `SWEEP_BATCH`, the
     never-totalled first); the minute in the job id makes a second worker's tick a no-op."""
-    minute = utcnow().strftime("%Y%m%d%H%M")
     stale = await totals.stale_campaigns(session)
-    for campaign_id in stale:
-        jobs.enqueue(
-            session,
-            totals.TOTAL_JOB,
-            job_id=f"channel-history:{campaign_id}:{minute}",
-            campaign_id=str(campaign_id),
-        )
+    claims.enqueue_per_campaign(
+        session, totals.TOTAL_JOB, stale, job_prefix="channel-history", now=utcnow()
+    )
     if stale:
         logger.info("channel history: campaigns to total", campaigns=len(stale))
     return len(stale)

@@ -7,7 +7,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.worker.runtime import WorkerRuntime, transactional
-from shared import jobs
+from shared import claims
 from shared.campaigns.models import Campaign
 from shared.knowledge import index
 from shared.timeutil import utcnow
@@ -34,15 +34,10 @@ async def index_campaign_knowledge(
 async def refresh_knowledge(session: AsyncSession, runtime: WorkerRuntime) -> int:
     """One index job per campaign changed since it was indexed (at most `SWEEP_BATCH`, the
     never-indexed first); the minute in the job id makes a second worker's tick a no-op."""
-    minute = utcnow().strftime("%Y%m%d%H%M")
     changed = await index.stale_campaigns(session)
-    for campaign_id in changed:
-        jobs.enqueue(
-            session,
-            index.INDEX_JOB,
-            job_id=f"knowledge:{campaign_id}:{minute}",
-            campaign_id=str(campaign_id),
-        )
+    claims.enqueue_per_campaign(
+        session, index.INDEX_JOB, changed, job_prefix="knowledge", now=utcnow()
+    )
     if changed:
         logger.info("knowledge base: campaigns to index", campaigns=len(changed))
     return len(changed)
