@@ -172,7 +172,29 @@ class RuleUpdate(RequestModel):
     enabled: StrictBool | MISSING = MISSING
 
 
-class RuleOut(Variants, ResponseModel):
+class RuleSettingsOut(ResponseModel):
+    """What a warning rule watches and does, wherever it is shown: stored, in a template,
+    or in the preview of a new campaign."""
+
+    name: str
+    description: str | None
+    per_channel: bool
+    condition: Condition
+    params: dict[str, Any]
+    severity: Severity
+    min_sample_metric: str | None
+    min_sample_count: int | None
+    hold_minutes: int
+    hold_evaluations: int
+    auto_resolve: bool
+    clear_minutes: int
+    opens_issue: bool
+    labels: dict[str, str]
+    enabled: bool
+    template_key: str | None
+
+
+class RuleOut(Variants, RuleSettingsOut):
     """A warning rule as stored: its parameters complete, with their defaults."""
 
     model_config = ConfigDict(
@@ -200,26 +222,10 @@ class RuleOut(Variants, ResponseModel):
     )
 
     id: uuid.UUID
-    name: str
-    description: str | None
     campaign_id: uuid.UUID | None
     campaign_kind: CampaignKind | None
     campaign_tag: str | None
-    per_channel: bool
-    condition: Condition
-    params: dict[str, Any]
-    severity: Severity
-    min_sample_metric: str | None
-    min_sample_count: int | None
-    hold_minutes: int
-    hold_evaluations: int
-    auto_resolve: bool
-    clear_minutes: int
-    opens_issue: bool
     escalation_policy_id: uuid.UUID | None
-    labels: dict[str, str]
-    enabled: bool
-    template_key: str | None
     created_at: datetime
     version: int
 

@@ -10,7 +10,7 @@ approvals, statuses, actual dates, alerts, issues, the log) is read.
 
 import uuid
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
@@ -23,8 +23,7 @@ from shared.campaigns.models import (
     TargetKind,
 )
 from shared.retrospectives.models import RootCause
-from shared.rules.models import Condition, Severity
-from shared.rules.schemas import PARAMS_OUT, by_condition
+from shared.rules.schemas import PARAMS_OUT, RuleSettingsOut, by_condition
 from shared.schemas import ResponseModel, Variants
 from shared.tasks.models import TaskLevel
 
@@ -122,28 +121,12 @@ class TemplatePolicyRef(ResponseModel):
     name: str
 
 
-class TemplateRulePart(Variants, ResponseModel):
+class TemplateRulePart(Variants, RuleSettingsOut):
     """One of the source campaign's warning rules, as the template keeps it."""
 
-    name: str
-    description: str | None
-    per_channel: bool
-    condition: Condition
-    params: dict[str, Any]
-    severity: Severity
-    min_sample_metric: str | None
-    min_sample_count: int | None
-    hold_minutes: int
-    hold_evaluations: int
-    auto_resolve: bool
-    clear_minutes: int
-    opens_issue: bool
     escalation_policy: TemplatePolicyRef | None = Field(
         description="Policies are the workspace's: the new rule names the same one"
     )
-    labels: dict[str, str]
-    enabled: bool
-    template_key: str | None
 
 
 TemplateRulePart.__variants__ = by_condition(TemplateRulePart, "TemplateRulePart", PARAMS_OUT)

@@ -4,7 +4,7 @@ asked, and the preview of what will be made (which the create call then makes)."
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, JsonValue
 
@@ -18,8 +18,7 @@ from shared.campaigns.models import (
 )
 from shared.campaigns.schemas import ReadinessFinding, Tags
 from shared.retrospectives.models import RootCause
-from shared.rules.models import Condition, Severity
-from shared.rules.schemas import PARAMS_OUT, by_condition
+from shared.rules.schemas import PARAMS_OUT, RuleSettingsOut, by_condition
 from shared.schemas import (
     CalendarDay,
     MoneyAmount,
@@ -237,27 +236,11 @@ class NewTaskOut(ResponseModel):
     predecessors: list[NewTaskLinkOut]
 
 
-class NewRuleOut(Variants, ResponseModel):
+class NewRuleOut(Variants, RuleSettingsOut):
     """A warning rule the new campaign will have (the template's, or the source's)."""
 
     ref: str = Field(description="`rules.0`...")
-    name: str
-    description: str | None
-    per_channel: bool
-    condition: Condition
-    params: dict[str, Any]
-    severity: Severity
-    min_sample_metric: str | None
-    min_sample_count: int | None
-    hold_minutes: int
-    hold_evaluations: int
-    auto_resolve: bool
-    clear_minutes: int
-    opens_issue: bool
     escalation_policy_id: uuid.UUID | None
-    labels: dict[str, str]
-    enabled: bool
-    template_key: str | None
 
 
 NewRuleOut.__variants__ = by_condition(NewRuleOut, "NewRuleOut", PARAMS_OUT)
