@@ -1,5 +1,7 @@
 # One image for the api, worker and migrate services of docker-compose.yml.
-FROM python:3.11-slim
+# The Debian release is named so the lock's wheels (requirements.lock, built for bookworm's
+# glibc) are the ones pip picks here.
+FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
@@ -9,11 +11,18 @@ RUN useradd --create-home --uid 10001 campaignops
 # pages name "Noto Sans CJK SC" first; printing them to PDF with Chromium needs the font).
 RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/*
+# Dependencies first, exactly as locked (`./dev lock`): the same versions and files on every
+# build, and this layer is reused until the lock changes. No embedded servers, no test tools.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY pyproject.toml README.md alembic.ini ./
 COPY shared ./shared
 COPY services ./services
 COPY migrations ./migrations
-RUN pip install --no-cache-dir -e . && chown -R campaignops /app
+# The project itself, nothing more (--no-deps). Editable, so the code stays in /app next to
+# migrations/, where shared/migrate.py finds them. Everything stays root's: the runtime
+# user reads and runs the code but cannot change it.
+RUN pip install --no-cache-dir --no-deps -e . && chmod -R a+rX,go-w /app
 
 USER campaignops
 ENV API_HOST=0.0.0.0 API_PORT=8000

@@ -95,15 +95,20 @@ async def add_rules(database_url: str, count: int) -> str:
 
 
 class Receiver:
-    """The ops team's endpoint: records when each alert's callback arrived."""
+    """The ops team's endpoint: records when each alert's callback arrived, and the
+    distinct deliveries (webhook-ids) it got per alert: more than one is a duplicate."""
 
     def __init__(self) -> None:
         self.arrived: dict[str, float] = {}
+        self.deliveries: dict[str, set[str]] = {}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         body = await read_body(receive)
         data = json.loads(body).get("data", {})
-        self.arrived.setdefault(str(data.get("subject_id")), time.perf_counter())
+        subject = str(data.get("subject_id"))
+        self.arrived.setdefault(subject, time.perf_counter())
+        delivery = dict(scope["headers"]).get(b"webhook-id", b"").decode()
+        self.deliveries.setdefault(subject, set()).add(delivery)
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 

@@ -25,6 +25,7 @@ from urllib.parse import parse_qs
 import uvicorn
 
 from bench.receivers import read_body
+from shared.notifications import client as callback_client
 from shared.notifications import sender, urls
 from shared.notifications.models import EndpointFormat, NotificationEndpoint
 from shared.timeutil import utcnow
@@ -146,7 +147,7 @@ async def main() -> None:
          "an-old-secret-0000"),
     ]  # fmt: skip
     try:
-        async with urls.guarded_client(ALLOWED) as client:
+        async with callback_client.one_off(ALLOWED) as client:
             for label, format, url, secret in endpoints:
                 print(f"\n===== {label} =====")
                 endpoint = NotificationEndpoint(

@@ -163,7 +163,7 @@ def signed_request(url: str, secret: str, body: bytes) -> bytes:
 
 
 def send(
-    url: str,
+    urls: list[str],
     requests: list[tuple[bytes, bytes]],
     rate: float,
     batch: int,
@@ -172,14 +172,15 @@ def send(
 ) -> None:
     """The sender process: open loop at `rate` points/s (closed loop when 0). At a rate,
     each answer time counts from when the request was due, so a queue in the sender
-    counts too; closed loop, from when it got a connection."""
+    counts too; closed loop, from when it got a connection. The connections are spread
+    over `urls` in turn (one API process each)."""
 
     async def run() -> dict[str, Any]:
         latencies: list[float] = []
         failures: list[str] = []
-        parts = urlsplit(url)
         pool: asyncio.Queue[Connection] = asyncio.Queue()
-        for _ in range(connections):
+        for index in range(connections):
+            parts = urlsplit(urls[index % len(urls)])
             pool.put_nowait(Connection(*await asyncio.open_connection(parts.hostname, parts.port)))
 
         async def post(head: bytes, body: bytes, due: float) -> None:
@@ -367,7 +368,7 @@ def main() -> None:
             requests = [(signed_request(url, secret, body), body) for body in bodies]
             sender = context.Process(
                 target=send,
-                args=(url, requests, args.rate, args.batch, args.connections, results),
+                args=([url], requests, args.rate, args.batch, args.connections, results),
             )
             wal_before = asyncio.run(wal_position(database_url))
             before = cpu_seconds()

@@ -1,5 +1,6 @@
-"""Notification delivery throughput: one worker sending the outbox to a fast local receiver
-(target >= 500 callbacks/s).
+"""Notification delivery throughput: one worker sending the outbox to a fast local receiver,
+against a bare aiohttp client sending the same signed requests to the same receiver
+(target: the worker at >= 0.5x the bare client).
 
     .venv/bin/python -m bench.notifications [--deliveries 5000] [--endpoints 1]
 
@@ -8,6 +9,8 @@ process (a bare asyncio HTTP/1.1 server answering 200 with keep-alive, so the re
 is not what is measured), and one `campaignops worker` process. Inserts N pending
 signed-webhook deliveries in one transaction, enqueues one `send_due_deliveries` job and
 times until every delivery is recorded delivered in PostgreSQL (polled every 50 ms).
+Then, in this process, a bare aiohttp client signs and sends the same deliveries (no
+database, no guard) with as many requests in flight per receiver as the worker allows.
 """
 
 import argparse
@@ -18,6 +21,7 @@ import time
 import uuid
 from typing import Any
 
+import aiohttp
 from sqlalchemy import func, insert, select
 
 import shared.models  # noqa: F401 - every model mapped (foreign keys resolve)
@@ -27,7 +31,7 @@ from shared.db import create_engine, create_sessionmaker
 from shared.embedded import free_port
 from shared.integrations import signing
 from shared.metrics import service as metric_dictionary
-from shared.notifications import formats
+from shared.notifications import client, formats
 from shared.notifications.models import Delivery, DeliveryStatus, NotificationEndpoint
 from shared.timeutil import utcnow
 from shared.workspaces import service as workspaces
@@ -145,6 +149,41 @@ async def measure(database_url: str, redis_url: str, queue: str, total: int) -> 
         await engine.dispose()
 
 
+async def bare_client(database_url: str, endpoints: int) -> float:
+    """Seconds for a bare aiohttp client to sign and send every delivery, PER_ORIGIN in
+    flight per endpoint (what the worker's gates allow)."""
+    engine = create_engine(database_url)
+    async with create_sessionmaker(engine)() as session:
+        targets = {e.id: e for e in await session.scalars(select(NotificationEndpoint))}
+        owed = (await session.scalars(select(Delivery))).all()
+    await engine.dispose()
+    queue: asyncio.Queue[Delivery] = asyncio.Queue()
+    for delivery in owed:
+        queue.put_nowait(delivery)
+
+    async def sender(http: aiohttp.ClientSession) -> None:
+        while not queue.empty():
+            delivery = queue.get_nowait()
+            outgoing = formats.outgoing(
+                targets[delivery.endpoint_id],
+                kind=delivery.event_kind,
+                payload=delivery.payload,
+                webhook_id=delivery.webhook_id,
+                created_at=delivery.created_at,
+                now=utcnow(),
+            )
+            async with http.post(
+                outgoing.url, data=outgoing.body, headers=outgoing.headers
+            ) as answer:
+                await answer.read()
+                assert answer.status == 200
+
+    async with aiohttp.ClientSession() as http:
+        started = time.perf_counter()
+        await asyncio.gather(*(sender(http) for _ in range(client.PER_ORIGIN * endpoints)))
+        return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deliveries", type=int, default=5000)
@@ -171,12 +210,17 @@ def main() -> None:
                 cpu_before = _cpu(worker.pid)
                 seconds = asyncio.run(measure(database_url, redis_url, queue, args.deliveries))
                 cpu = _cpu(worker.pid) - cpu_before
+            bare = asyncio.run(bare_client(database_url, args.endpoints))
         finally:
             receiver.terminate()
+    worker_rate, bare_rate = args.deliveries / seconds, args.deliveries / bare
     print(
         f"{args.deliveries} deliveries to {args.endpoints} endpoint(s) in {seconds:.2f} s: "
-        f"{args.deliveries / seconds:,.0f} callbacks/s with one worker "
-        f"(worker CPU {cpu:.2f} s, {cpu / seconds * 100:.0f}% of one core)"
+        f"{worker_rate:,.0f} callbacks/s with one worker "
+        f"(worker CPU {cpu:.2f} s, {cpu / seconds * 100:.0f}% of one core)\n"
+        f"bare aiohttp client, same signed requests, same receiver: {bare:.2f} s, "
+        f"{bare_rate:,.0f} callbacks/s\n"
+        f"worker / bare client: {worker_rate / bare_rate:.2f}x (target >= 0.50x)"
     )
 
 

@@ -15,7 +15,7 @@ from shared import migrate
 from shared.actor import Role
 from shared.config import Settings, get_settings
 from shared.db import create_engine, create_sessionmaker, unit_of_work
-from shared.embedded import EmbeddedPostgres
+from shared.embedded import EmbeddedPostgres, EmbeddedServerError
 from shared.errors import DomainError
 from shared.jobs import DiscardingJobQueue
 from shared.metrics import service as metric_dictionary
@@ -36,9 +36,11 @@ def _database_url(settings: Settings) -> str:
     """DATABASE_URL, or the dev stack's embedded server when it is unset."""
     if settings.database_url:
         return settings.database_url
-    return EmbeddedPostgres(settings.data_dir / "postgres", settings.embedded_postgres_port).url(
-        "campaignops"
-    )
+    try:
+        server = EmbeddedPostgres(settings.data_dir / "postgres", settings.embedded_postgres_port)
+    except EmbeddedServerError:  # an image: no embedded servers (the `embedded` extra)
+        _fail("DATABASE_URL is not set")
+    return server.url("campaignops")
 
 
 def _fail(message: str) -> NoReturn:

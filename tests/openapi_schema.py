@@ -21,6 +21,14 @@ def component(name: str) -> str:
     return pointer("components", "schemas", name)
 
 
+def response_object(spec: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+    """An operation's response, followed to `components/responses` when it refers there."""
+    if "$ref" not in response:
+        return response
+    shared: dict[str, Any] = spec["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+    return shared
+
+
 class Schemas:
     """Validators for any schema of the document, by its pointer."""
 
@@ -42,8 +50,11 @@ class Schemas:
 
     def response(self, method: str, path: str, status: int, media: str | None = None) -> str:
         """The pointer of an operation's response schema."""
-        content = self.spec["paths"][path][method]["responses"][str(status)]["content"]
+        response = self.spec["paths"][path][method]["responses"][str(status)]
+        content = response_object(self.spec, response)["content"]
         media = media or ("application/json" if "application/json" in content else PROBLEM)
+        if "$ref" in response:
+            return f"{response['$ref']}/content/{pointer(media)[2:]}/schema"
         return pointer("paths", path, method, "responses", str(status), "content", media, "schema")
 
     def body(self, method: str, path: str, media: str = "application/json") -> str:
@@ -58,6 +69,8 @@ class Schemas:
     def documented_codes(self, method: str, path: str, status: int) -> list[str]:
         """The problem codes an operation documents for a status."""
         schema = self.resolve(self.response(method, path, status, PROBLEM))
+        while "$ref" in schema:
+            schema = self.resolve(schema["$ref"])
         narrowing = next(part for part in schema["allOf"] if "properties" in part)
         codes: list[str] = narrowing["properties"]["code"]["enum"]
         return codes

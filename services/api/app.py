@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI, Request
 from starlette.responses import Response
 
 from services.api import cors, docs, errors, openapi, routing
+from services.api.cluster_metrics import ClusterMetrics
 from services.api.deps import ReplayResponse
 from services.api.metrics import RequestMetrics
 from services.api.middleware import RequestContextMiddleware, TransactionMiddleware
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     if runtime is not None:
         app.state.runtime = runtime
     app.state.request_metrics = RequestMetrics()
+    app.state.cluster_metrics = ClusterMetrics(cache_seconds=settings.metrics_cache_seconds)
 
     # Added last = outermost (CORS, below, comes last of all).
     app.add_middleware(TransactionMiddleware)

@@ -1,6 +1,5 @@
 """Dependencies every router uses: the session, the caller, pages, If-Match, idempotency."""
 
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -24,7 +23,7 @@ from shared.events.service import EventFilters
 from shared.idempotency import service as idempotency
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from shared.workspaces import api_keys
-from shared.workspaces.models import ApiKey
+from shared.workspaces.verified_keys import VerifiedKey
 
 logger = structlog.get_logger(__name__)
 
@@ -72,13 +71,15 @@ async def authenticate(
 ) -> Caller:
     if credentials is None:
         raise _unauthorized("Send an API key as `Authorization: Bearer <key>`.")
-    api_key = await api_keys.authenticate(session, token=credentials.credentials)
+    api_key = await api_keys.authenticate(
+        session, token=credentials.credentials, verified=runtime.verified_keys
+    )
     if api_key is None:
         raise _unauthorized("The API key is unknown, expired or revoked.")
     return await _caller_of(session, runtime, api_key)
 
 
-async def _caller_of(session: AsyncSession, runtime: Runtime, api_key: ApiKey) -> Caller:
+async def _caller_of(session: AsyncSession, runtime: Runtime, api_key: VerifiedKey) -> Caller:
     structlog.contextvars.bind_contextvars(
         workspace_id=str(api_key.workspace_id), api_key=api_key.prefix
     )
@@ -97,27 +98,25 @@ async def _enforce_rate_limit(runtime: Runtime, api_key_id: uuid.UUID) -> None:
     limit = runtime.settings.rate_limit_per_minute
     if limit <= 0:
         return
-    now = time.time()
-    window = int(now // 60)
-    key = f"{runtime.settings.redis_prefix}:ratelimit:{api_key_id}:{window}"
+    window = runtime.settings.rate_limit_window_seconds
     try:
-        pipe = runtime.redis.pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, 120)
-        count, _ = await pipe.execute()
+        allowed = await runtime.rate_limiter.hit(api_key_id, limit=limit, window_seconds=window)
+        if allowed:
+            return
+        retry_after = await runtime.rate_limiter.retry_after(
+            api_key_id, limit=limit, window_seconds=window
+        )
     except Exception:
         # Rate limiting protects us; an outage of Redis must not take the API down with it.
         logger.warning("rate limiter unavailable", exc_info=True)
         return
-    if count > limit:
-        retry_after = max(1, int((window + 1) * 60 - now))
-        raise HttpProblem(
-            429,
-            "too_many_requests",
-            "Too many requests",
-            f"At most {limit} requests a minute per API key; retry in {retry_after} s.",
-            headers={"Retry-After": str(retry_after)},
-        )
+    raise HttpProblem(
+        429,
+        "too_many_requests",
+        "Too many requests",
+        f"At most {limit} requests per {window} s per API key; retry in {retry_after} s.",
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 CurrentCaller = Annotated[Caller, Depends(authenticate)]

@@ -18,13 +18,16 @@ is not, nor a function passed around as a value. What any operation may answer b
 (the edges: validation, body limits, a race on a unique row, an outage) is `GENERIC`.
 
 `document()` writes it into the OpenAPI document: each error response of an operation
-lists its codes as an enum, the `ProblemCode` component lists them all.
+refers to a component naming exactly its codes (`ConflictProblemCampaignLocked`: `Problem`
+with `code` narrowed to an enum), shared by every response answering the same codes; the
+`ProblemCode` component lists them all.
 tests/api/test_problem_codes.py checks that real requests answer documented codes.
 """
 
 import ast
 import builtins
 import functools
+import hashlib
 import inspect
 import textwrap
 import types
@@ -285,6 +288,9 @@ def document(schema: dict[str, Any], routes: Iterable[BaseRoute]) -> None:
     """Each operation's error responses name the codes it can answer (an enum narrowing
     `Problem.code`); responses for statuses its code raises but it did not list are added."""
     every: set[str] = set()
+    # One component per distinct (status, codes): inlined per operation, the ~2,000 error
+    # responses doubled the document and gave generated clients a model each.
+    narrowed: dict[str, dict[str, Any]] = {}
     by_path = {
         (method.lower(), route.path_format): route
         for route in routes
@@ -303,9 +309,18 @@ def document(schema: dict[str, Any], routes: Iterable[BaseRoute]) -> None:
             codes = codes_by_status(raised, listed)
             for status, names in codes.items():
                 entry = responses.setdefault(str(status), {"description": _description(status)})
-                entry["content"] = {PROBLEM_MEDIA_TYPE: {"schema": _narrowed(names)}}
+                name = component_name(status, names)
+                if narrowed.setdefault(name, _narrowed(names)) != _narrowed(names):
+                    raise ValueError(f"two sets of problem codes are both named {name}")
+                entry["content"] = {
+                    PROBLEM_MEDIA_TYPE: {"schema": {"$ref": f"#/components/schemas/{name}"}}
+                }
                 every.update(names)
     components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name in sorted(narrowed):
+        if name in components:
+            raise ValueError(f"the problem component {name} would replace a model's schema")
+        components[name] = narrowed[name]
     components["ProblemCode"] = {
         "type": "string",
         "enum": sorted(every),
@@ -321,12 +336,55 @@ def document(schema: dict[str, Any], routes: Iterable[BaseRoute]) -> None:
         }
 
 
+def share_responses(schema: dict[str, Any]) -> None:
+    """Error responses that are the same object (description, headers, problem component)
+    become one `components/responses` entry named like their problem component, which
+    operations refer to: most of the document's bytes were their copies. A response with
+    its own description (the limit of a file upload) stays in its operation."""
+    shared = schema.setdefault("components", {}).setdefault("responses", {})
+    for items in schema.get("paths", {}).values():
+        for operation in items.values():
+            responses = operation.get("responses", {})
+            for status, response in responses.items():
+                if status[0] not in "45" or response.get("description") != _description(
+                    int(status)
+                ):
+                    continue
+                ref = response.get("content", {}).get(PROBLEM_MEDIA_TYPE, {}).get("schema", {})
+                name = ref.get("$ref", "").removeprefix("#/components/schemas/")
+                if not name or shared.setdefault(name, response) != response:
+                    continue
+                responses[status] = {"$ref": f"#/components/responses/{name}"}
+    schema["components"]["responses"] = dict(sorted(shared.items()))
+
+
 def _description(status: int) -> str:
     try:
         described: str = problem_responses(status)[status]["description"]
     except KeyError:  # a status no route lists: its reason phrase
         return HTTPStatus(status).phrase
     return described
+
+
+# Longer names make generated clients' file names too long for some file systems.
+_LONGEST_NAME = 100
+
+
+def component_name(status: int, codes: list[str]) -> str:
+    """`<Status>Problem` and the codes beyond the status's generic ones, in CamelCase:
+    `NotFoundProblem`, `ConflictProblemCampaignLocked`; a digest of the codes ends a name
+    that would be too long."""
+    generic = GENERIC.get(status, ())
+    base = _camel(generic[0]) if generic else f"Status{status}"
+    name = base + "Problem" + "".join(_camel(code) for code in codes if code not in generic)
+    if len(name) > _LONGEST_NAME:
+        digest = hashlib.sha256(",".join(codes).encode()).hexdigest()[:8]
+        name = f"{name[: _LONGEST_NAME - 9]}_{digest}"
+    return name
+
+
+def _camel(code: str) -> str:
+    return "".join(word.capitalize() for word in code.split("_"))
 
 
 def _narrowed(codes: list[str]) -> dict[str, Any]:

@@ -61,10 +61,12 @@ class ConcretePathsFirst(BaseRoute):
         templates: dict[str, list[Route]] = {}
         for route in routes:
             templates.setdefault(route.path, []).append(route)
+        # Once per template, not per pair: every app (one per test) builds this.
+        ranks = {template: specificity(template) for template in templates}
         for template, group in templates.items():
             sample = _PARAMETER.sub(_SAMPLE_VALUE, template)
             if any(
-                specificity(other) > specificity(template) and others[0].path_regex.match(sample)
+                ranks[other] > ranks[template] and others[0].path_regex.match(sample)
                 for other, others in templates.items()
             ):
                 methods = frozenset(m for route in group for m in route.methods or ())

@@ -5,9 +5,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from services.api.rate_limit import RateLimiter
 from shared import jobs, migrate, startup
 from shared.config import Settings
 from shared.db import create_engine, create_sessionmaker
+from shared.workspaces.verified_keys import VerifiedKeys
 
 
 @dataclass
@@ -18,6 +20,8 @@ class Runtime:
     redis: Any  # arq's ArqRedis, a redis.asyncio.Redis
     job_queue: jobs.JobQueue
     head_revision: str | None
+    rate_limiter: RateLimiter
+    verified_keys: VerifiedKeys
 
     @classmethod
     def create(cls, settings: Settings) -> "Runtime":
@@ -39,6 +43,8 @@ class Runtime:
             redis=redis,
             job_queue=jobs.ArqJobQueue(redis, settings.queue_name),
             head_revision=migrate.head_revision(),
+            rate_limiter=RateLimiter(redis, prefix=settings.redis_prefix),
+            verified_keys=VerifiedKeys(settings.api_key_cache_seconds),
         )
 
     async def close(self) -> None:

@@ -19,7 +19,7 @@ from shared import startup as process_setup
 from shared.config import Settings
 from shared.db import create_engine, create_sessionmaker, unit_of_work
 from shared.ids import new_id
-from shared.notifications import urls
+from shared.notifications import client, urls
 from shared.telemetry import heartbeat, job_metrics
 
 logger = structlog.get_logger(__name__)
@@ -37,7 +37,7 @@ class WorkerRuntime:
     redis: Any  # arq's ArqRedis
     job_queue: jobs.JobQueue
     http: httpx.AsyncClient
-    notify_clients: urls.CallbackClients  # callbacks to notification endpoints, SSRF-guarded
+    notify_clients: client.CallbackClients  # callbacks to notification endpoints, SSRF-guarded
     worker_id: str
     heartbeat_task: asyncio.Task[None] | None = None
 
@@ -62,7 +62,7 @@ def startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
             http=httpx.AsyncClient(
                 timeout=httpx.Timeout(15.0, connect=5.0), follow_redirects=False, trust_env=False
             ),
-            notify_clients=urls.CallbackClients(
+            notify_clients=client.CallbackClients(
                 urls.parse_networks(settings.notify_allowed_networks)
             ),
             worker_id=f"{socket.gethostname()}:{os.getpid()}:{new_id().hex[-6:]}",

@@ -9,6 +9,7 @@ from typing import Any
 
 from arq import cron
 from arq.connections import RedisSettings
+from arq.cron import CronJob
 
 from services.worker.jobs import (
     alerts,
@@ -23,16 +24,20 @@ from services.worker.jobs import (
     tasks,
 )
 from services.worker.runtime import on_shutdown, startup
+from services.worker.sweep_timing import timed_sweep
 from shared import jobs
 from shared.config import Settings, get_settings
 
 # Every job the worker runs. A job not listed here is refused by the worker.
 FUNCTIONS = [
     housekeeping.prune_idempotency_keys,
+    housekeeping.ensure_metric_partitions,
+    housekeeping.apply_retention,
     ingestion.apply_ingest_batch,
     ingestion.requeue_stuck_batches,
     alerts.watch_campaign,
     alerts.watch_active_campaigns,
+    alerts.watch_campaigns,
     issues.check_issue_response_sla,
     issues.check_issue_resolution_sla,
     notifications.send_due_deliveries,
@@ -49,8 +54,11 @@ FUNCTIONS = [
 CRON_JOBS = [
     # Every worker schedules every cron; arq's fixed id per tick runs it once.
     cron(housekeeping.prune_idempotency_keys, minute={7, 37}, run_at_startup=False),
+    # Months of hourly points made ahead; at startup too, before the worker's first batch.
+    cron(housekeeping.ensure_metric_partitions, minute={3}, second={0}, run_at_startup=True),
+    cron(housekeeping.apply_retention, minute={13, 43}, second={0}, run_at_startup=False),
     cron(ingestion.requeue_stuck_batches, second={30}, run_at_startup=False),
-    cron(alerts.watch_active_campaigns, second={0}, run_at_startup=False),
+    cron(timed_sweep(alerts.watch_active_campaigns), second={0}, run_at_startup=False),
     cron(issues.check_issue_response_sla, second={15}, run_at_startup=False),
     cron(issues.check_issue_resolution_sla, second={45}, run_at_startup=False),
     # The outbox's safety net: deliveries whose job was lost, retries coming due, and
@@ -72,13 +80,25 @@ CRON_JOBS = [
 ]
 
 
+def cron_jobs(settings: Settings) -> list[CronJob]:
+    """CRON_JOBS, with the batch sweep at its configured pace (the fault suite needs
+    seconds where a minute is enough in production)."""
+    every = settings.ingest_requeue_every_seconds
+    if every == 60:
+        return CRON_JOBS
+    sweep = cron(
+        ingestion.requeue_stuck_batches, second=set(range(0, 60, every)), run_at_startup=False
+    )
+    return [sweep if job.name == sweep.name else job for job in CRON_JOBS]
+
+
 def build_worker_settings(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for `arq.Worker` (the same attributes WorkerSettings carries)."""
     if not settings.redis_url:
         raise RuntimeError("REDIS_URL must be set; `campaignops dev` sets it for you.")
     return {
         "functions": FUNCTIONS,
-        "cron_jobs": CRON_JOBS,
+        "cron_jobs": cron_jobs(settings),
         "on_startup": startup(settings),
         "on_shutdown": on_shutdown,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from shared.alerts.models import Alert, AlertStatus, AlertTransition, Silence
 from shared.campaigns.models import Campaign, CampaignStatus
 from shared.errors import Conflict, FieldError, Invalid
 from shared.metrics import service as metrics
+from shared.metrics.models import Metric
 from shared.pagination import PageRequest, Results, SortKey, paginate
 from shared.rules import conditions
 from shared.rules import service as rules
@@ -48,6 +50,19 @@ def watch_later(session: AsyncSession, touched: Mapping[uuid.UUID, Iterable[str]
         jobs.enqueue(session, WATCH_JOB, campaign_id=str(campaign_id), metrics=sorted(metric_keys))
 
 
+@dataclass(frozen=True)
+class Watch:
+    """What evaluating one campaign reads besides its figures: read once per campaign
+    after a batch, and once per chunk of campaigns by the minute sweep."""
+
+    dictionary: dict[str, Metric]
+    silences: list[Silence]
+    rules: list[Rule]
+    open_now: set[tuple[uuid.UUID, str]]
+    inhibited: set[str]
+    cache: dict[object, Any] = field(default_factory=dict)  # Context.cache, prefilled
+
+
 async def watch_campaign(
     session: AsyncSession,
     *,
@@ -60,13 +75,29 @@ async def watch_campaign(
     campaign = await session.get(Campaign, campaign_id)
     if campaign is None or campaign.status != CampaignStatus.active:
         return []
-    dictionary = await metrics.dictionary(session, workspace_id=campaign.workspace_id)
+    watch = Watch(
+        dictionary=await metrics.dictionary(session, workspace_id=campaign.workspace_id),
+        silences=await active_silences(session, campaign.workspace_id, now),
+        rules=await rules.rules_for(session, campaign),
+        open_now=await state.open_on_campaign(session, campaign),
+        inhibited=await state.inhibiting_channels(session, campaign),
+    )
+    return await evaluate_campaign(
+        session, campaign=campaign, watch=watch, now=now, touched_metrics=touched_metrics
+    )
+
+
+async def evaluate_campaign(
+    session: AsyncSession,
+    *,
+    campaign: Campaign,
+    watch: Watch,
+    now: datetime,
+    touched_metrics: Iterable[str] | None = None,
+) -> list[Alert]:
+    dictionary = watch.dictionary
     touched = set(touched_metrics) if touched_metrics is not None else None
-    silences = await active_silences(session, campaign.workspace_id, now)
-    parsed = [
-        (rule, conditions.parse(rule.condition, rule.params))
-        for rule in await rules.rules_for(session, campaign)
-    ]
+    parsed = [(rule, conditions.parse(rule.condition, rule.params)) for rule in watch.rules]
     watching = [
         (rule, params)
         for rule, params in parsed
@@ -77,13 +108,13 @@ async def watch_campaign(
         wanted |= {k for k in params.metrics() if k in dictionary}
         if rule.min_sample_metric in dictionary:
             wanted.add(rule.min_sample_metric)
-    context = Context(campaign, dictionary, now, frozenset(wanted))
-    open_now = await state.open_on_campaign(session, campaign)
-    inhibited = await state.inhibiting_channels(session, campaign)
+    context = Context(campaign, dictionary, now, frozenset(wanted), dict(watch.cache))
     changed: list[Alert] = []
     for rule, params in watching:
-        findings = state.inhibit(rule, await evaluate(session, rule, params, context), inhibited)
-        if not state.worth_recording(rule, findings, open_now):
+        findings = state.inhibit(
+            rule, await evaluate(session, rule, params, context), watch.inhibited
+        )
+        if not state.worth_recording(rule, findings, watch.open_now):
             continue
         changed += await state.record(
             session,
@@ -91,7 +122,7 @@ async def watch_campaign(
             campaign=campaign,
             findings=findings,
             now=now,
-            active_silences=silences,
+            active_silences=watch.silences,
         )
     return changed
 

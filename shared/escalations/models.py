@@ -104,7 +104,8 @@ class EscalationStep(Base, WorkspaceScoped):
     endpoint_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("notification_endpoints.id", ondelete="SET NULL")
     )
+    # Indexed for delivery retention: each delivery deleted clears its steps' reference.
     delivery_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("deliveries.id", ondelete="SET NULL")
+        ForeignKey("deliveries.id", ondelete="SET NULL"), index=True
     )
     note: Mapped[str | None] = mapped_column(Text)

@@ -155,7 +155,10 @@ class DataSourceOut(ResponseModel):
     last_period_at: datetime | None = Field(
         description="Start of the latest hour (UTC) with a figure"
     )
-    last_received_at: datetime | None = Field(description="When the latest figure was written")
+    last_received_at: datetime | None = Field(
+        description="When the latest figure was written; null once its hourly points are "
+        "past their retention (HOURLY_POINTS_RETENTION_DAYS)"
+    )
     late_data_open: bool = Field(
         description="Figures may still arrive: the campaign is not completed, or completed "
         "less than the late-data window (30 days) ago"

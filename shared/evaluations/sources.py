@@ -55,16 +55,13 @@ def _sum(found: list[Stats]) -> Stats:
 
 
 async def read_sources(session: AsyncSession, *, campaign: Campaign) -> Sources:
-    """Two grouped reads over the campaign's figures (hourly points, then day rollups)."""
+    """Two grouped reads over the campaign's figures. Counts and the latest hour come from
+    the day rollups (`samples` is the day's count of hourly values), which are kept when
+    old hourly points are dropped (shared/figures/retention.py); only the write time needs
+    the points, so it is unknown once they are gone."""
     connection = await session.connection()  # Core: no ORM loading
     hourly = await connection.execute(
-        select(
-            MetricPoint.metric_key,
-            Channel.key,
-            func.count(),
-            func.max(MetricPoint.bucket),
-            func.max(MetricPoint.updated_at),
-        )
+        select(MetricPoint.metric_key, Channel.key, func.max(MetricPoint.updated_at))
         .join(Channel, Channel.id == MetricPoint.channel_id)
         .where(
             MetricPoint.campaign_id == campaign.id,
@@ -72,12 +69,15 @@ async def read_sources(session: AsyncSession, *, campaign: Campaign) -> Sources:
         )
         .group_by(MetricPoint.metric_key, Channel.key)
     )
-    found: dict[tuple[str, str], Stats] = {
-        (metric, channel): Stats(int(count), 0, last_period, last_received)
-        for metric, channel, count, last_period, last_received in hourly
-    }
+    received = {(metric, channel): last for metric, channel, last in hourly}
     daily = await connection.execute(
-        select(MetricDay.metric_key, Channel.key, func.count())
+        select(
+            MetricDay.metric_key,
+            Channel.key,
+            func.sum(MetricDay.samples),
+            func.count(),
+            func.max(MetricDay.last_bucket),
+        )
         .join(Channel, Channel.id == MetricDay.channel_id)
         .where(
             MetricDay.campaign_id == campaign.id,
@@ -85,11 +85,12 @@ async def read_sources(session: AsyncSession, *, campaign: Campaign) -> Sources:
         )
         .group_by(MetricDay.metric_key, Channel.key)
     )
-    for metric, channel, count in daily:
-        before = found.get((metric, channel), Stats())
-        found[(metric, channel)] = Stats(
-            before.hourly_points, int(count), before.last_period_at, before.last_received_at
+    found: dict[tuple[str, str], Stats] = {
+        (metric, channel): Stats(
+            int(samples), int(days), last_period, received.get((metric, channel))
         )
+        for metric, channel, samples, days, last_period in daily
+    }
     return Sources(found)
 
 

@@ -44,9 +44,15 @@ class MetricPoint(Base):
     `metric_days` carries both keys, so a channel with figures still cannot be deleted,
     and a workspace's deletion reaches the points through its campaigns. Checking them
     per point too cost half the time of writing a batch.
+
+    Partitioned by month of `bucket` (UTC), so reads of a period touch only its months
+    and old hours go a month at a time (shared/figures/partitions.py). The partitions live
+    in the `metric_partitions` schema, with a DEFAULT one catching a point whose month has
+    no partition yet; the migration and the worker make them.
     """
 
     __tablename__ = "metric_points"
+    __table_args__ = {"postgresql_partition_by": "RANGE (bucket)"}
 
     campaign_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True

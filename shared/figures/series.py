@@ -126,6 +126,18 @@ def evaluator(
     return lambda base: formulas.evaluate(expression, {k: f(base) for k, f in inputs.items()})
 
 
+def _needs_hours(
+    campaign: Campaign,
+    granularity: Granularity | None,
+    start: datetime | None,
+    end: datetime | None,
+) -> bool:
+    """Whether the read comes from the hourly points rather than the day rollups."""
+    zone = ZoneInfo(campaign.timezone)
+    whole_days = _local_midnight(start, zone) and _local_midnight(end, zone)
+    return granularity == "hour" or not whole_days
+
+
 async def _aggregates(
     session: AsyncSession,
     *,
@@ -147,7 +159,7 @@ async def _aggregates(
     for key in keys:
         inputs |= base_keys(key, dictionary)
     zone = ZoneInfo(campaign.timezone)
-    by_day = granularity != "hour" and _local_midnight(start, zone) and _local_midnight(end, zone)
+    by_day = not _needs_hours(campaign, granularity, start, end)
     table: Any = MetricDay if by_day else MetricPoint
     period_of, aggregate = (_daily_period, _daily) if by_day else (_hourly_period, _hourly)
     # (metric, channel, period) -> (figure, values behind it); totals are combined here
@@ -207,7 +219,11 @@ async def read_series(
     start: datetime | None = None,
     end: datetime | None = None,
     channel: str | None = None,
+    hourly_since: datetime | None = None,
 ) -> Series:
+    """`hourly_since`: the oldest instant hourly points are kept for (shared/figures/
+    retention.py); a read that needs hours from before it is refused, since what is left
+    of them would be a partial answer. Whole local days come from the rollups, kept."""
     if metric_key not in dictionary:
         raise Invalid(
             "Unknown metric.",
@@ -220,6 +236,24 @@ async def read_series(
                 FieldError(
                     "from" if start is None else "to",
                     f"hourly: from and to at most {MAX_HOURLY.days} days apart",
+                    location="query",
+                )
+            ],
+        )
+    if (
+        hourly_since is not None
+        and (start is None or start < hourly_since)
+        and _needs_hours(campaign, granularity, start, end)
+    ):
+        kept = hourly_since.isoformat(timespec="seconds")
+        raise Invalid(
+            f"Hourly figures are kept from {kept} on; before that, ask for whole local "
+            "days (from and to at midnight), weeks or months.",
+            [
+                FieldError(
+                    "from",
+                    f"hours, and windows that cut a day, reach back to {kept} at most",
+                    code="beyond_hourly_retention",
                     location="query",
                 )
             ],

@@ -103,7 +103,7 @@ async def apply_batch(session: AsyncSession, *, batch_id: uuid.UUID, now: dateti
         return Outcome(False, batch.accepted_count or 0, [])
     workspace_id = batch.workspace_id
 
-    points: list[Any] = batch.points
+    points: list[Any] = batch.points or []  # a waiting batch is never pruned
     names = {
         p["campaign"] for p in points if isinstance(p, dict) and isinstance(p.get("campaign"), str)
     }

@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,7 +33,12 @@ class IngestBatch(Base, WorkspaceScoped):
     """
 
     __tablename__ = "ingest_batches"
-    __table_args__ = (UniqueConstraint("integration_id", "webhook_id"),)
+    __table_args__ = (
+        UniqueConstraint("integration_id", "webhook_id"),
+        # What raw-batch retention scans (shared/ingestion/retention.py): batches still
+        # holding their points. One entry per batch, dropped with the points.
+        Index("ix_ingest_batches_unpruned", "id", postgresql_where=text("points IS NOT NULL")),
+    )
 
     integration_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("integrations.id", ondelete="CASCADE"), index=True
@@ -43,7 +48,8 @@ class IngestBatch(Base, WorkspaceScoped):
     # Plain JSON text, stored uncompressed: the batch is written once on the webhook's
     # path and read once by the worker, so PostgreSQL should neither convert nor
     # compress it (JSONB and compression took a third of the webhook's database time).
-    points: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # None once pruned: RAW_BATCH_RETENTION_DAYS after it was received, when applied or failed.
+    points: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     point_count: Mapped[int] = mapped_column(Integer)
     accepted_count: Mapped[int | None] = mapped_column(Integer)
     rejected: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)

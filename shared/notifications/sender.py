@@ -23,14 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
-from sqlalchemy import Table, bindparam, func, insert, select, update
+import aiohttp
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.notifications import bots, formats, urls
+from shared.notifications import bots, client, formats, urls
 from shared.notifications.models import (
     Delivery,
-    DeliveryAttempt,
     DeliveryStatus,
     NotificationEndpoint,
 )
@@ -55,11 +54,13 @@ JITTER = 0.2  # +-20%: receivers coming back up are not hit by every sender at o
 GATE_WAIT_SECONDS = 20.0
 TOTAL_SECONDS = 15.0
 LEASE = timedelta(seconds=60)
-BATCH = 100
+BATCH = 250  # amortises the two transactions; each send stays bounded by the gate and timeout
 LANES = 2  # batches at once per run: while one is recorded, the other is being sent
 EXCERPT_BYTES = 1024
 DRAIN_BYTES = 64 * 1024  # read small answers to the end so the connection is reused
 JUDGED_BYTES = 16 * 1024  # a chat bot's answer is read this far for its result code
+# Answers are read raw (never decompressed): ask for them uncompressed.
+PLAIN_ANSWER = {"Accept-Encoding": "identity"}
 
 
 @dataclass(frozen=True)
@@ -103,11 +104,13 @@ class RunStats:
         return self.delivered + self.failed
 
 
-def next_delay(attempts: int, rng: random.Random | None = None) -> timedelta | None:
+def next_delay(
+    attempts: int, rng: random.Random | None = None, delays: Sequence[timedelta] = RETRY_DELAYS
+) -> timedelta | None:
     """The wait after the `attempts`-th failure, with jitter; None when none is left."""
-    if attempts >= MAX_ATTEMPTS:
+    if attempts > len(delays):
         return None
-    base = RETRY_DELAYS[attempts - 1]
+    base = delays[attempts - 1]
     factor = 1 + (rng or random).uniform(-JITTER, JITTER)
     return base * factor
 
@@ -186,7 +189,7 @@ async def claim(
 
 
 async def call(
-    client: httpx.AsyncClient,
+    session: aiohttp.ClientSession,
     endpoint: NotificationEndpoint,
     *,
     kind: str,
@@ -194,8 +197,10 @@ async def call(
     webhook_id: str,
     created_at: datetime,
     allowed: Sequence[urls.IPNetwork],
+    url_checked: bool = False,
 ) -> Answer:
-    """One signed request; never raises for what the receiver (or the network) does.
+    """One signed request through a guarded session (client.py); never raises for what the
+    receiver (or the network) does. `url_checked`: the caller applied `urls.check_url`.
 
     A chat bot's service answers 200 to failures too: its answer's result code decides,
     and the code with the service's message goes to the attempt's `error`.
@@ -210,29 +215,33 @@ async def call(
     throttle: timedelta | None = None
     kept: bytes = b""
     try:
-        # httpx's timeouts bound each read and write; this bounds the whole exchange, so a
-        # receiver trickling its answer cannot hold the delivery past its lease.
+        # The session's timeouts bound connecting and each read; this bounds the whole
+        # exchange, so a receiver trickling its answer cannot hold the delivery past its lease.
         async with asyncio.timeout(TOTAL_SECONDS):
-            if not endpoint.url.startswith("https://"):
+            if not url_checked and not endpoint.url.startswith("https://"):
                 # Plain http only inside allowlisted networks: checked again, as at creation.
                 await urls.check_url(endpoint.url, allowed)
-            async with client.stream(
-                "POST", outgoing.url, content=outgoing.body, headers=outgoing.headers
+            async with session.post(
+                outgoing.url,
+                data=outgoing.body,
+                headers=outgoing.headers | PLAIN_ANSWER,
+                allow_redirects=False,
             ) as response:
-                status_code = response.status_code
+                status_code = response.status
                 read = 0
-                async for chunk in response.aiter_raw():
+                async for chunk in response.content.iter_any():
                     if len(kept) < JUDGED_BYTES:
                         kept += chunk[: JUDGED_BYTES - len(kept)]
                     read += len(chunk)
                     if read > DRAIN_BYTES:
-                        break  # a large answer: not worth reading for an excerpt
+                        response.close()  # a large answer: not worth reading, nor reusing
+                        break
             if endpoint.is_bot and 200 <= status_code < 300:
                 verdict = bots.judge(endpoint.format, kept)
                 error, throttle = verdict.error, verdict.throttle
-    except (httpx.TimeoutException, TimeoutError):
+    except TimeoutError:
         error = "timeout"
-    except (httpx.HTTPError, urls.UnsafeUrl) as exc:
+    except (aiohttp.ClientError, OSError, urls.UnsafeUrl) as exc:
         error = f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__
     latency_ms = round((time.perf_counter() - started) * 1000)
     excerpt = kept[:EXCERPT_BYTES]
@@ -240,7 +249,9 @@ async def call(
     return Answer(at, status_code, error, latency_ms, text, throttle=throttle)
 
 
-def _outcome(claimed: Claimed, answer: Answer, now: datetime) -> dict[str, Any]:
+def _outcome(
+    claimed: Claimed, answer: Answer, now: datetime, delays: Sequence[timedelta]
+) -> dict[str, Any]:
     attempts = claimed.attempts + (0 if answer.deferred else 1)
     values: dict[str, Any] = {
         "b_id": claimed.id,
@@ -255,7 +266,7 @@ def _outcome(claimed: Claimed, answer: Answer, now: datetime) -> dict[str, Any]:
         return values | {"b_status": DeliveryStatus.pending.value, "b_next": answer.at}
     if answer.ok:
         return values | {"b_status": DeliveryStatus.delivered.value, "b_delivered_at": answer.at}
-    delay = None if answer.status_code == 410 else next_delay(attempts)
+    delay = None if answer.status_code == 410 else next_delay(attempts, delays=delays)
     if delay is not None and answer.throttle is not None:
         # A bot's rate limit (DingTalk holds a robot back 10 minutes): an earlier try
         # would only be refused again and spend an attempt.
@@ -265,57 +276,68 @@ def _outcome(claimed: Claimed, answer: Answer, now: datetime) -> dict[str, Any]:
     return values | {"b_status": DeliveryStatus.pending.value, "b_next": now + delay}
 
 
+# One statement, one round trip, whatever the batch's size: the outcomes travel as arrays
+# (a prepared statement of fixed shape, unlike a VALUES list of as many rows as the batch),
+# each delivery is updated only where it still carries our lease (if a stall let the lease
+# run out and another worker claimed the row again, its claim owns the state now), and
+# every attempt made is logged, ours included.
+RECORD = text("""
+WITH outcome AS (
+    SELECT * FROM unnest(
+        CAST(:ids AS uuid[]), CAST(:leases AS timestamptz[]), CAST(:statuses AS text[]),
+        CAST(:attempts AS smallint[]), CAST(:codes AS smallint[]), CAST(:errors AS text[]),
+        CAST(:delivered_at AS timestamptz[]), CAST(:next_at AS timestamptz[]),
+        CAST(:counted AS boolean[]), CAST(:at AS timestamptz[]), CAST(:latency AS integer[]),
+        CAST(:excerpts AS text[]), CAST(:workspace_ids AS uuid[]), CAST(:attempt_ids AS uuid[])
+    ) AS o(id, lease, status, attempts, code, error, delivered_at, next_at, counted, at,
+           latency, excerpt, workspace_id, attempt_id)
+), recorded AS (
+    UPDATE deliveries AS d
+    SET status = o.status, attempts = o.attempts, last_status_code = o.code,
+        last_error = o.error, delivered_at = o.delivered_at, next_attempt_at = o.next_at,
+        version = d.version + 1
+    FROM outcome AS o
+    WHERE d.id = o.id AND d.status = 'pending' AND d.next_attempt_at = o.lease
+    RETURNING d.id
+)
+INSERT INTO delivery_attempts (id, workspace_id, delivery_id, at, status_code, error,
+                               latency_ms, response_excerpt, created_at, version)
+SELECT attempt_id, workspace_id, id, at, code, error, latency, excerpt, at, 1
+FROM outcome WHERE counted
+""")  # fmt: skip
+
+
 async def record(
     session: AsyncSession,
     results: Sequence[tuple[Claimed, Answer]],
     endpoints: dict[uuid.UUID, NotificationEndpoint],
     *,
     now: datetime,
+    delays: Sequence[timedelta] = RETRY_DELAYS,
 ) -> RunStats:
-    """Attempts and new states for one batch, in one transaction (bulk statements)."""
+    """Attempts and new states for one batch, in one transaction (one statement)."""
     stats = RunStats()
     if not results:
         return stats
-    attempts = [
-        {
-            "id": uuid.uuid4(),
-            "workspace_id": claimed.workspace_id,
-            "delivery_id": claimed.id,
-            "at": answer.at,
-            "status_code": answer.status_code,
-            "error": answer.error,
-            "latency_ms": answer.latency_ms,
-            "response_excerpt": answer.excerpt,
-            "created_at": answer.at,
-            "version": 1,
-        }
-        for claimed, answer in results
-        if not answer.deferred
-    ]
-    if attempts:
-        await session.execute(insert(DeliveryAttempt), attempts)
-    outcomes = [_outcome(claimed, answer, now) for claimed, answer in results]
-    table = Delivery.__table__
-    assert isinstance(table, Table)
-    # Only rows still carrying our lease: if a stall let the lease run out and another
-    # worker claimed the row again, its claim owns the state now (our attempt is logged).
+    outcomes = [_outcome(claimed, answer, now, delays) for claimed, answer in results]
     await session.execute(
-        update(table)
-        .where(
-            table.c.id == bindparam("b_id"),
-            table.c.status == DeliveryStatus.pending.value,
-            table.c.next_attempt_at == bindparam("b_lease"),
-        )
-        .values(
-            status=bindparam("b_status"),
-            attempts=bindparam("b_attempts"),
-            last_status_code=bindparam("b_code"),
-            last_error=bindparam("b_error"),
-            delivered_at=bindparam("b_delivered_at"),
-            next_attempt_at=bindparam("b_next"),
-            version=table.c.version + 1,
-        ),
-        outcomes,
+        RECORD,
+        {
+            "ids": [o["b_id"] for o in outcomes],
+            "leases": [o["b_lease"] for o in outcomes],
+            "statuses": [o["b_status"] for o in outcomes],
+            "attempts": [o["b_attempts"] for o in outcomes],
+            "codes": [o["b_code"] for o in outcomes],
+            "errors": [o["b_error"] for o in outcomes],
+            "delivered_at": [o["b_delivered_at"] for o in outcomes],
+            "next_at": [o["b_next"] for o in outcomes],
+            "counted": [not answer.deferred for _, answer in results],
+            "at": [answer.at for _, answer in results],
+            "latency": [answer.latency_ms for _, answer in results],
+            "excerpts": [answer.excerpt for _, answer in results],
+            "workspace_ids": [claimed.workspace_id for claimed, _ in results],
+            "attempt_ids": [uuid.uuid4() for _ in results],
+        },
     )
     gone = {claimed.endpoint_id for claimed, answer in results if answer.status_code == 410}
     for endpoint_id in gone:
@@ -343,10 +365,11 @@ async def record(
 
 async def send_batch(
     sessionmaker: async_sessionmaker[AsyncSession],
-    clients: urls.CallbackClients,
+    clients: client.CallbackClients,
     *,
     now: datetime,
     limit: int = BATCH,
+    delays: Sequence[timedelta] = RETRY_DELAYS,
 ) -> RunStats | None:
     """Claim, send, record one batch; None when nothing was due."""
     async with sessionmaker() as session, session.begin():
@@ -354,8 +377,20 @@ async def send_batch(
     if not claimed:
         return None
 
+    # Plain http only inside allowlisted networks: checked again, as at creation, once per
+    # endpoint and batch (the connection's address is checked at every connect anyway).
+    refused: dict[uuid.UUID, str] = {}
+    for endpoint in endpoints.values():
+        if not endpoint.url.startswith("https://"):
+            try:
+                await urls.check_url(endpoint.url, clients.allowed)
+            except urls.UnsafeUrl as exc:
+                refused[endpoint.id] = f"UnsafeUrl: {exc}"[:500]
+
     async def gated(c: Claimed) -> Answer:
         endpoint = endpoints[c.endpoint_id]
+        if endpoint.id in refused:
+            return Answer(utcnow(), None, refused[endpoint.id], 0, None)
         try:
             slot = await clients.slot(endpoint.url, wait=GATE_WAIT_SECONDS)
         except TimeoutError:
@@ -364,32 +399,36 @@ async def send_batch(
             return Answer(utcnow(), None, "deferred: receiver busy", 0, None, deferred=True)
         async with slot:
             return await call(
-                clients.for_url(endpoint.url),
+                clients.session,
                 endpoint,
                 kind=c.event_kind,
                 payload=c.payload,
                 webhook_id=c.webhook_id,
                 created_at=c.created_at,
                 allowed=clients.allowed,
+                url_checked=True,
             )
 
     answers = await asyncio.gather(*(gated(c) for c in claimed))
     async with sessionmaker() as session, session.begin():
-        return await record(session, list(zip(claimed, answers, strict=True)), endpoints, now=now)
+        results = list(zip(claimed, answers, strict=True))
+        return await record(session, results, endpoints, now=now, delays=delays)
 
 
 async def send_due(
     sessionmaker: async_sessionmaker[AsyncSession],
-    clients: urls.CallbackClients,
+    clients: client.CallbackClients,
     *,
     clock: Callable[[], datetime] = utcnow,
     lanes: int = LANES,
     limit: int = BATCH,
     max_batches: int | None = None,
+    delays: Sequence[timedelta] = RETRY_DELAYS,
 ) -> RunStats:
     """Send until nothing is due, `lanes` batches at a time; what `clock` says is "now".
 
-    `clients` also carry the networks besides the public internet callbacks may reach.
+    `clients` also carry the networks besides the public internet callbacks may reach;
+    `delays` are the waits after each failed attempt (the standard schedule by default).
     """
     total = RunStats()
     batches = 0
@@ -398,7 +437,7 @@ async def send_due(
         nonlocal batches
         while max_batches is None or batches < max_batches:
             batches += 1
-            stats = await send_batch(sessionmaker, clients, now=clock(), limit=limit)
+            stats = await send_batch(sessionmaker, clients, now=clock(), limit=limit, delays=delays)
             if stats is None:
                 return
             total.delivered += stats.delivered

@@ -3,9 +3,8 @@
 A URL is checked twice: when it is registered (its host resolved and every address
 checked) and again for the address actually connected to, at every send. The second
 check matters: DNS may answer differently later (rebinding), so the sender resolves the
-host itself, checks the addresses and connects to the checked one; TLS still verifies
-the certificate and sends SNI for the host name, as httpcore starts TLS with the URL's
-host whatever address the socket reached.
+host itself, checks the addresses and connects to the checked one (client.py); TLS still
+verifies the certificate and sends SNI for the host name.
 
 IPv6 addresses that carry an IPv4 one reach it (through the host's own stack, a NAT64
 translator or a tunnel), so what they carry is judged too: IPv4-mapped (::ffff:0:0/96)
@@ -23,17 +22,10 @@ listens there.
 """
 
 import asyncio
-import contextlib
 import ipaddress
 import socket
-import ssl
-import typing
 from collections.abc import Iterable
-from functools import cache
 from urllib.parse import urlsplit
-
-import httpcore
-import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -226,144 +218,3 @@ async def inside_allowed(url: str, allowed: Iterable[IPNetwork]) -> bool:
     except (ValueError, UnsafeUrl):
         return False
     return all(_allowlisted(a, allowed) for a in addresses)
-
-
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """Resolves, checks, and connects to the checked address: the check at connect time."""
-
-    def __init__(self, allowed: Iterable[IPNetwork]) -> None:
-        self._allowed = tuple(allowed)
-        self._inner = httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        local_address: str | None = None,
-        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        try:
-            addresses = await checked_addresses(host, port, self._allowed)
-        except UnsafeUrl as exc:
-            raise httpcore.ConnectError(str(exc)) from exc
-        last: Exception | None = None
-        for address in addresses:
-            try:
-                return await self._inner.connect_tcp(
-                    str(address), port, timeout, local_address, socket_options
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last = exc
-        assert last is not None
-        raise last
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise httpcore.ConnectError("unix sockets are not callback targets")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-@cache
-def _ssl_context() -> ssl.SSLContext:
-    # Loading the CA bundle takes a while: once per process.
-    return httpx.create_ssl_context()
-
-
-class GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport with its connection pool on the guarded backend."""
-
-    def __init__(self, allowed: Iterable[IPNetwork], *, max_connections: int = 100) -> None:
-        super().__init__(verify=_ssl_context(), trust_env=False)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=_ssl_context(),
-            max_connections=max_connections,
-            max_keepalive_connections=max_connections,
-            keepalive_expiry=30.0,
-            network_backend=GuardedBackend(allowed),
-        )
-
-
-def guarded_client(allowed: Iterable[IPNetwork], *, timeout: float = 10.0) -> httpx.AsyncClient:
-    """The client every callback goes through: SSRF-checked, no redirects, no env proxies."""
-    return httpx.AsyncClient(
-        transport=GuardedTransport(allowed),
-        timeout=httpx.Timeout(timeout, connect=5.0),
-        follow_redirects=False,
-        trust_env=False,
-    )
-
-
-def origin(url: str) -> tuple[str, str]:
-    """(scheme, host[:port]): what one connection pool serves."""
-    parts = urlsplit(url)
-    return parts.scheme, parts.netloc.lower()
-
-
-# Requests in flight at once per process, and per receiving origin. More per origin does
-# not go faster: httpcore's pool rescans every waiting request on each change, so its cost
-# grows with the square of its queue (to one local receiver: 200 at once 92 callbacks/s,
-# 32 at once 208/s, 8 at once 536/s).
-IN_FLIGHT = 64
-PER_ORIGIN = 8
-
-
-class CallbackClients:
-    """One guarded client per origin (scheme, host, port), made on first use, and the
-    gates that bound the requests in flight, shared by every send in the process.
-
-    Not one shared client: a pool per receiver keeps each pool's queue short, and a slow
-    receiver holds at most PER_ORIGIN slots while it times out, costing others nothing.
-    """
-
-    def __init__(
-        self,
-        allowed: Iterable[IPNetwork],
-        *,
-        timeout: float = 10.0,
-        in_flight: int = IN_FLIGHT,
-        per_origin: int = PER_ORIGIN,
-    ) -> None:
-        self.allowed = tuple(allowed)
-        self._timeout = timeout
-        self._clients: dict[tuple[str, str], httpx.AsyncClient] = {}
-        self._total = asyncio.Semaphore(in_flight)
-        self._per_origin = per_origin
-        self._gates: dict[tuple[str, str], asyncio.Semaphore] = {}
-
-    async def slot(self, url: str, *, wait: float) -> contextlib.AsyncExitStack:
-        """A slot for `url`'s origin and one in all, held until the returned stack
-        closes; TimeoutError when none came within `wait` seconds."""
-        key = origin(url)
-        per_origin = self._gates.get(key)
-        if per_origin is None:
-            per_origin = self._gates[key] = asyncio.Semaphore(self._per_origin)
-        held = contextlib.AsyncExitStack()
-        try:
-            async with asyncio.timeout(wait):
-                await per_origin.acquire()
-                held.callback(per_origin.release)
-                await self._total.acquire()
-                held.callback(self._total.release)
-        except BaseException:
-            await held.aclose()
-            raise
-        return held
-
-    def for_url(self, url: str) -> httpx.AsyncClient:
-        key = origin(url)
-        client = self._clients.get(key)
-        if client is None:
-            client = self._clients[key] = guarded_client(self.allowed, timeout=self._timeout)
-        return client
-
-    async def aclose(self) -> None:
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            await client.aclose()

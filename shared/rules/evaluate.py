@@ -171,9 +171,13 @@ async def _threshold(
 async def _below_target(
     session: AsyncSession, rule: Rule, params: c.BelowTarget, context: Context
 ) -> list[Finding]:
+    if "goals" not in context.cache:
+        context.cache["goals"] = await plan.all_items(
+            session, plan.GOALS, campaign=context.campaign
+        )
     goals = [
         g
-        for g in await plan.all_items(session, plan.GOALS, campaign=context.campaign)
+        for g in context.cache["goals"]
         if g.metric_key == params.metric and g.target_value is not None
     ]
     if not goals:
@@ -280,19 +284,21 @@ async def _change(
 async def _no_data(
     session: AsyncSession, rule: Rule, params: c.NoData, context: Context
 ) -> list[Finding]:
-    latest = dict(
-        (
-            await session.execute(
-                select(Channel.key, func.max(MetricPoint.bucket))
-                .join(Channel, Channel.id == MetricPoint.channel_id)
-                .where(
-                    MetricPoint.campaign_id == context.campaign.id,
-                    MetricPoint.metric_key == params.metric,
+    latest = context.cache.get(("latest", params.metric))
+    if latest is None:
+        latest = dict(
+            (
+                await session.execute(
+                    select(Channel.key, func.max(MetricPoint.bucket))
+                    .join(Channel, Channel.id == MetricPoint.channel_id)
+                    .where(
+                        MetricPoint.campaign_id == context.campaign.id,
+                        MetricPoint.metric_key == params.metric,
+                    )
+                    .group_by(Channel.key)
                 )
-                .group_by(Channel.key)
-            )
-        ).all()
-    )
+            ).all()
+        )
     since: datetime | None
     if params.within_hours is not None:
         since = context.now - timedelta(hours=params.within_hours)
@@ -320,9 +326,15 @@ async def _task_overdue(
     session: AsyncSession, params: c.TaskOverdue, context: Context
 ) -> list[Finding]:
     cutoff = context.campaign.local_date(context.now) - timedelta(days=params.grace_days)
-    tasks = await session.scalars(
-        select(Task).where(Task.campaign_id == context.campaign.id, Task.planned_end.is_not(None))
-    )
+    if "tasks" not in context.cache:
+        context.cache["tasks"] = list(
+            await session.scalars(
+                select(Task).where(
+                    Task.campaign_id == context.campaign.id, Task.planned_end.is_not(None)
+                )
+            )
+        )
+    tasks: list[Task] = context.cache["tasks"]
     findings = []
     for task in tasks:
         assert task.planned_end is not None
@@ -351,6 +363,11 @@ async def _budget_burn(
     campaign = context.campaign
 
     async def total(model: type[BudgetLine] | type[Expense], column: str) -> Decimal:
+        by_category: dict[str, Decimal] | None = context.cache.get(("budget", model.__tablename__))
+        if by_category is not None:  # the sweep's sums per category, read for many campaigns
+            if params.category is None:
+                return sum(by_category.values(), Decimal(0))
+            return by_category.get(params.category.value, Decimal(0))
         query = select(func.coalesce(func.sum(getattr(model, column)), 0)).where(
             model.campaign_id == campaign.id
         )

@@ -1,14 +1,20 @@
-"""Job counts and durations per function, summed across all workers in one Redis hash.
+"""Job counts and durations per function, summed across all workers in one Redis hash;
+and the last run of each sweep (its duration and when it finished), last writer wins.
 
-Workers record; the API's `/metrics` reads the totals. They are cluster-wide figures:
-aggregate them with max() across API replicas, not sum().
+Workers record; the API's `/metrics/cluster` reads the totals. They are cluster-wide
+figures: scrape one replica, or aggregate with max() across replicas, never sum().
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from redis.asyncio import Redis
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
@@ -29,11 +35,23 @@ async def record(redis: Redis, *, prefix: str, function: str, status: str, secon
     await pipe.execute()
 
 
+async def record_sweep(
+    redis: Redis, *, prefix: str, sweep: str, seconds: float, finished_at: float
+) -> None:
+    """The sweep's last run, whichever worker ran it (`finished_at`: unix seconds)."""
+    await redis.hset(  # type: ignore[misc]
+        _key(prefix),
+        mapping={f"sweep_last|{sweep}": seconds, f"sweep_at|{sweep}": finished_at},
+    )
+
+
 @dataclass
 class JobMetricsSnapshot:
     counts: dict[tuple[str, str], float] = field(default_factory=dict)
     sums: dict[str, float] = field(default_factory=dict)
     buckets: dict[str, dict[float, float]] = field(default_factory=lambda: defaultdict(dict))
+    sweep_seconds: dict[str, float] = field(default_factory=dict)
+    sweep_finished_at: dict[str, float] = field(default_factory=dict)
 
     def collect(self) -> Iterable[Metric]:
         jobs = CounterMetricFamily(
@@ -53,6 +71,21 @@ class JobMetricsSnapshot:
             cumulative = [(str(b), by_bound.get(b, 0.0)) for b in BUCKETS]
             durations.add_metric([function], [*cumulative, ("+Inf", finished)], total)
         yield durations
+        last = GaugeMetricFamily(
+            "campaignops_sweep_last_duration_seconds",
+            "How long the sweep's last run took, whichever worker ran it",
+            labels=["sweep"],
+        )
+        finished_at = GaugeMetricFamily(
+            "campaignops_sweep_last_finished_timestamp_seconds",
+            "When the sweep's last run finished (unix time)",
+            labels=["sweep"],
+        )
+        for sweep in sorted(self.sweep_seconds):
+            last.add_metric([sweep], self.sweep_seconds[sweep])
+            finished_at.add_metric([sweep], self.sweep_finished_at.get(sweep, 0.0))
+        yield last
+        yield finished_at
 
 
 async def snapshot(redis: Redis, *, prefix: str) -> JobMetricsSnapshot:
@@ -67,4 +100,8 @@ async def snapshot(redis: Redis, *, prefix: str) -> JobMetricsSnapshot:
             result.sums[parts[1]] = number
         elif parts[0] == "bucket" and len(parts) == 3:
             result.buckets[parts[1]][float(parts[2])] = number
+        elif parts[0] == "sweep_last" and len(parts) == 2:
+            result.sweep_seconds[parts[1]] = number
+        elif parts[0] == "sweep_at" and len(parts) == 2:
+            result.sweep_finished_at[parts[1]] = number
     return result

@@ -15,6 +15,7 @@ from shared.pagination import PageRequest, Results, paginate
 from shared.tenancy import get_in_workspace, in_workspace
 from shared.timeutil import utcnow
 from shared.workspaces.models import ApiKey, Member
+from shared.workspaces.verified_keys import VerifiedKey, VerifiedKeys
 
 KEY_SCHEME = "cok"
 # Writing last_used_at on every request would turn each read into a write.
@@ -71,38 +72,68 @@ async def create_api_key(
     return api_key, token
 
 
-async def authenticate(session: AsyncSession, *, token: str) -> ApiKey | None:
-    """The active key for `token`, or None; records when it was last used."""
+async def authenticate(
+    session: AsyncSession, *, token: str, verified: VerifiedKeys | None = None
+) -> VerifiedKey | None:
+    """The active key for `token`, or None; records when it was last used.
+
+    With `verified`, a key checked a moment ago is taken from there without a lookup.
+    """
     prefix = _split(token)
     if prefix is None:
         return None
+    key_hash = hash_key(token)
+    cached = verified.get(key_hash) if verified is not None else None
+    if cached is not None:
+        return await _in_use(session, cached, verified, key_hash)
     api_key = await session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
-    if api_key is None or not hmac.compare_digest(api_key.key_hash, hash_key(token)):
+    if api_key is None or not hmac.compare_digest(api_key.key_hash, key_hash):
         return None
-    return await _in_use(session, api_key)
+    if api_key.revoked_at is not None:
+        return None
+    key = _verified(api_key)
+    if verified is not None:
+        verified.put(key_hash, key)
+    return await _in_use(session, key, verified, key_hash)
 
 
 async def authenticate_by_id(
     session: AsyncSession, *, workspace_id: uuid.UUID, api_key_id: uuid.UUID
-) -> ApiKey | None:
+) -> VerifiedKey | None:
     """The key a credential derived from it (a stream token) names, if it is still active;
     records when it was last used."""
     api_key = await session.scalar(
         in_workspace(ApiKey, workspace_id).where(ApiKey.id == api_key_id)
     )
-    return None if api_key is None else await _in_use(session, api_key)
-
-
-async def _in_use(session: AsyncSession, api_key: ApiKey) -> ApiKey | None:
-    now = utcnow()
-    if not api_key.is_active(now):
+    if api_key is None or api_key.revoked_at is not None:
         return None
-    if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
+    return await _in_use(session, _verified(api_key), None, b"")
+
+
+def _verified(api_key: ApiKey) -> VerifiedKey:
+    return VerifiedKey(
+        id=api_key.id,
+        workspace_id=api_key.workspace_id,
+        prefix=api_key.prefix,
+        role=api_key.role,
+        member_id=api_key.member_id,
+        expires_at=api_key.expires_at,
+        last_used_at=api_key.last_used_at,
+    )
+
+
+async def _in_use(
+    session: AsyncSession, key: VerifiedKey, verified: VerifiedKeys | None, key_hash: bytes
+) -> VerifiedKey | None:
+    now = utcnow()
+    if not key.is_active(now):
+        return None
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         # A bookkeeping column: written without bumping the resource version.
-        await session.execute(
-            update(ApiKey).where(ApiKey.id == api_key.id).values(last_used_at=now)
-        )
-    return api_key
+        await session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+        if verified is not None:
+            verified.used(key_hash, now)
+    return key
 
 
 async def get_api_key(

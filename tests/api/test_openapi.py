@@ -6,6 +6,10 @@ from collections import defaultdict
 import pytest
 from openapi_spec_validator import validate
 
+from services.api import problem_codes
+from services.api.app import create_app
+from tests.openapi_schema import PROBLEM, response_object
+
 
 @pytest.fixture
 async def spec(client):
@@ -28,7 +32,8 @@ async def test_every_operation_is_documented(spec):
         ids.append(operation["operationId"])
         for status, response in operation["responses"].items():
             if status[0] in "45":
-                assert list(response["content"]) == ["application/problem+json"], where
+                content = response_object(spec, response)["content"]
+                assert list(content) == ["application/problem+json"], where
         if path.startswith("/v1/"):
             signed = path == "/v1/ingest/{integration_id}"  # the webhook; batches need a key
             expected: list[dict[str, list[str]]] = [
@@ -170,10 +175,49 @@ async def test_every_error_response_lists_the_codes_its_operation_can_answer(spe
         for status, response in operation["responses"].items():
             if status[0] not in "45":
                 continue
-            schema = response["content"]["application/problem+json"]["schema"]
+            schema = response_object(spec, response)["content"]["application/problem+json"]
+            schema = resolve(spec, schema["schema"])
             assert schema["allOf"][0] == {"$ref": "#/components/schemas/Problem"}
             codes = schema["allOf"][1]["properties"]["code"]["enum"]
             assert codes, (method, path, status)
             assert set(codes) <= every
             if status == "500":
                 assert codes == ["internal_error"], (method, path)
+
+
+async def test_operations_answering_the_same_codes_share_one_problem_component(spec):
+    """Copied into every operation, the ~2,000 error responses doubled the document and gave
+    generated clients a model each: each distinct list of codes is one component."""
+    named: dict[str, list[str]] = {}
+    for path, method, operation in operations(spec):
+        for status, response in operation["responses"].items():
+            if status[0] not in "45":
+                continue
+            schema = response_object(spec, response)["content"][PROBLEM]["schema"]
+            assert list(schema) == ["$ref"], (method, path, status)
+            name = schema["$ref"].rsplit("/", 1)[1]
+            codes = resolve(spec, schema)["allOf"][1]["properties"]["code"]["enum"]
+            # Named by the codes beyond the status's generic ones: ConflictProblemCampaignLocked.
+            assert name == problem_codes.component_name(int(status), codes)
+            named[name] = codes
+    assert len({tuple(codes) for codes in named.values()}) == len(named)
+    assert named["NotFoundProblem"] == ["not_found"]
+    # Whole responses are shared too; a response with its own description keeps it.
+    member_errors = spec["paths"]["/v1/members/{member_id}"]["get"]["responses"]["404"]
+    assert member_errors == {"$ref": "#/components/responses/NotFoundProblem"}
+    upload = spec["paths"]["/v1/campaigns/{campaign_id}/metric-points/import"]["post"]
+    assert upload["responses"]["413"]["description"].startswith("Body larger than")
+
+
+def test_apps_of_the_same_routes_share_one_build_but_not_its_changes(settings):
+    first = create_app(settings).openapi()
+    first["info"]["title"] = "changed by a caller"
+    assert create_app(settings).openapi()["info"]["title"] == "campaignops"
+
+    async def probe() -> dict[str, str]:
+        return {}
+
+    extended = create_app(settings)
+    extended.add_api_route("/v1/test-probe", probe, methods=["GET"], summary="Probe")
+    assert "/v1/test-probe" in extended.openapi()["paths"]
+    assert "/v1/test-probe" not in create_app(settings).openapi()["paths"]

@@ -8,6 +8,7 @@ import pytest
 from shared.actor import Role
 from tests.api.test_campaign_plan import GOALS
 from tests.helpers import Tenant, add_member
+from tests.openapi_schema import response_object
 
 
 @pytest.fixture
@@ -17,7 +18,8 @@ async def spec(client) -> dict[str, Any]:
 
 
 def headers_of(spec: dict[str, Any], method: str, path: str, status: str) -> set[str]:
-    return set(spec["paths"][path][method]["responses"][status].get("headers", {}))
+    response = spec["paths"][path][method]["responses"][status]
+    return set(response_object(spec, response).get("headers", {}))
 
 
 async def test_every_response_documents_its_request_id_and_throttles_their_retry_after(spec):
@@ -25,7 +27,7 @@ async def test_every_response_documents_its_request_id_and_throttles_their_retry
         for method, operation in operations.items():
             for status, response in operation["responses"].items():
                 where = f"{method.upper()} {path} {status}"
-                headers = set(response.get("headers", {}))
+                headers = set(response_object(spec, response).get("headers", {}))
                 assert "X-Request-ID" in headers, where
                 if status in {"429", "503"}:
                     assert "Retry-After" in headers, where

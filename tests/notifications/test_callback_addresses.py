@@ -1,15 +1,16 @@
 """The SSRF guard on IPv6 forms that carry an IPv4 address (NAT64, 6to4, Teredo, ...)."""
 
+import errno
 import ipaddress
 import re
 import socket
 from typing import Any
 
-import httpcore
-import httpx
+import aiohappyeyeballs
+import aiohttp
 import pytest
 
-from shared.notifications import urls
+from shared.notifications import client, urls
 
 LOCAL = urls.parse_networks("127.0.0.0/8")  # what the tests and a dev setup allowlist
 EVERYTHING = urls.parse_networks("0.0.0.0/0, ::/0")
@@ -113,14 +114,14 @@ async def test_the_address_connected_to_is_checked_at_send_time(monkeypatch, ans
 
     connected: list[str] = []
 
-    async def connect_tcp(self: Any, host: str, port: int, *args: Any) -> Any:
-        connected.append(host)
-        raise httpcore.ConnectError("no network in this test")
+    async def start_connection(addr_infos: Any, **_: Any) -> Any:
+        connected.extend(info[4][0] for info in addr_infos)
+        raise OSError(errno.ENETUNREACH, "no network in this test")
 
     monkeypatch.setattr(socket, "getaddrinfo", rebound)
-    monkeypatch.setattr(httpcore.AnyIOBackend, "connect_tcp", connect_tcp)
+    monkeypatch.setattr(aiohappyeyeballs, "start_connection", start_connection)
     expected = re.escape(refused or "no network in this test")
-    async with urls.guarded_client(LOCAL) as client:
-        with pytest.raises(httpx.ConnectError, match=expected):
-            await client.post("https://hooks.rebound.test/")
+    async with client.guarded_session(LOCAL) as session:
+        with pytest.raises(aiohttp.ClientConnectorError, match=expected):
+            await session.post("https://hooks.rebound.test/")
     assert connected == ([] if refused else [answer])

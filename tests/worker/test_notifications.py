@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import aiohttp
 import httpx
 import pytest
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from shared.actor import Role
 from shared.alerts.models import Alert
 from shared.db import unit_of_work
 from shared.events.service import record_event
+from shared.notifications import client as callback_client
 from shared.notifications import sender, service, urls
 from shared.notifications.models import (
     Delivery,
@@ -112,7 +114,7 @@ async def owe(runtime: Any, endpoint_id: str, **payload: Any) -> Delivery:
 
 
 async def send(runtime: Any, clock: Callable[[], datetime] = utcnow) -> sender.RunStats:
-    clients = urls.CallbackClients(LOCAL)
+    clients = callback_client.CallbackClients(LOCAL)
     try:
         return await sender.send_due(runtime.sessionmaker, clients, clock=clock)
     finally:
@@ -377,7 +379,7 @@ async def test_a_slow_receiver_holds_few_slots_and_its_waiting_deliveries_are_ke
         fast_endpoint = await add_endpoint(client, tenant, fast.url)
         waiting = [await owe(runtime, slow_endpoint["id"], message=str(i)) for i in range(3)]
         other = await owe(runtime, fast_endpoint["id"])
-        clients = urls.CallbackClients(LOCAL, per_origin=1)
+        clients = callback_client.CallbackClients(LOCAL, per_origin=1)
         try:
             first = await sender.send_due(runtime.sessionmaker, clients, max_batches=1)
             # One request at a time to the slow receiver; the rest are handed back unsent
@@ -400,16 +402,16 @@ async def test_the_address_is_checked_again_when_sending(client, tenant: Tenant,
         endpoint = await add_endpoint(client, tenant, receiver.url)
         delivery = await owe(runtime, endpoint["id"])
         # The operator removed the allowlist after the endpoint was registered: no call.
-        strict = urls.CallbackClients(())
+        strict = callback_client.CallbackClients(())
         stats = await sender.send_due(runtime.sessionmaker, strict)
         await strict.aclose()
-        async with urls.guarded_client(()) as client_without:
-            # The transport itself checks the address it connects to (https skips the
+        async with callback_client.guarded_session(()) as session_without:
+            # The connector itself checks the address it connects to (https skips the
             # sender's own scheme check): refused before any byte is sent.
-            with pytest.raises(httpx.ConnectError, match="not a public address"):
-                await client_without.post(receiver.url.replace("http:", "https:"))
-            with pytest.raises(httpx.ConnectError, match="not a public address"):
-                await client_without.post("https://localhost:9/")
+            with pytest.raises(aiohttp.ClientConnectorError, match="not a public address"):
+                await session_without.post(receiver.url.replace("http:", "https:"))
+            with pytest.raises(aiohttp.ClientConnectorError, match="not a public address"):
+                await session_without.post("https://localhost:9/")
     assert stats.failed == 1
     assert receiver.requests == []
     failed = await delivery_of(session, delivery.id)

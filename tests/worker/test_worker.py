@@ -93,7 +93,7 @@ async def test_jobs_are_counted_and_timed_for_metrics(runtime, tenant, run_worke
     await run_worker()
     snapshot = await job_metrics.snapshot(runtime.redis, prefix=runtime.settings.redis_prefix)
     assert snapshot.counts[("prune_idempotency_keys", "succeeded")] == 1
-    text = (await client.get("/metrics")).text
+    text = (await client.get("/metrics/cluster")).text
     assert (
         'campaignops_jobs_total{function="prune_idempotency_keys",status="succeeded"} 1.0' in text
     )
@@ -119,10 +119,13 @@ async def test_worker_beats_while_running_and_forgets_on_exit(
 def test_registry_lists_every_job_and_cron():
     assert [f.__name__ for f in FUNCTIONS] == [
         "prune_idempotency_keys",
+        "ensure_metric_partitions",
+        "apply_retention",
         "apply_ingest_batch",
         "requeue_stuck_batches",
         "watch_campaign",
         "watch_active_campaigns",
+        "watch_campaigns",
         "check_issue_response_sla",
         "check_issue_resolution_sla",
         "send_due_deliveries",
@@ -137,6 +140,8 @@ def test_registry_lists_every_job_and_cron():
     ]
     assert [c.name for c in CRON_JOBS] == [
         "cron:prune_idempotency_keys",
+        "cron:ensure_metric_partitions",
+        "cron:apply_retention",
         "cron:requeue_stuck_batches",
         "cron:watch_active_campaigns",
         "cron:check_issue_response_sla",

@@ -3,7 +3,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.api.deps import Admin, CurrentCaller, DbSession, NotIdempotent, Pagination, set_etag
+from services.api.deps import (
+    Admin,
+    AppRuntime,
+    CurrentCaller,
+    DbSession,
+    NotIdempotent,
+    Pagination,
+    set_etag,
+)
 from services.api.problems import problem_responses
 from shared.pagination import Page, page_of
 from shared.workspaces import api_keys
@@ -84,11 +92,17 @@ async def get_api_key(
     responses=problem_responses(404, 409, 422),
 )
 async def revoke_api_key(
-    api_key_id: uuid.UUID, session: DbSession, caller: Admin, response: Response
+    api_key_id: uuid.UUID,
+    session: DbSession,
+    caller: Admin,
+    runtime: AppRuntime,
+    response: Response,
 ) -> ApiKeyOut:
     api_key = await api_keys.get_api_key(
         session, workspace_id=caller.workspace_id, api_key_id=api_key_id
     )
     api_key = await api_keys.revoke_api_key(session, api_key=api_key)
+    # At once in this process; other API processes trust it at most api_key_cache_seconds.
+    runtime.verified_keys.forget(api_key.id)
     set_etag(response, api_key.version)
     return ApiKeyOut.model_validate(api_key)

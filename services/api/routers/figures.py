@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from services.api.deps import (
+    AppRuntime,
     ChangeableCampaign,
     DbSession,
     Editor,
@@ -14,7 +15,7 @@ from services.api.deps import (
 )
 from services.api.problems import problem_responses
 from shared.change_requests import plan_versions
-from shared.figures import channels, progress, series
+from shared.figures import channels, progress, retention, series
 from shared.figures.schemas import (
     CampaignChannelsIn,
     ChannelCreate,
@@ -99,10 +100,14 @@ async def set_campaign_channels(
 async def get_series(
     campaign: ReadableCampaign,
     session: DbSession,
+    runtime: AppRuntime,
     metric: Annotated[str, Query(max_length=64, description="A key of the dictionary")],
     granularity: Annotated[
         Granularity,
-        Query(description="Local days, weeks, months; `hour` needs from and to, <= 31 days"),
+        Query(
+            description="Local days, weeks, months; `hour` needs from and to, <= 31 days, "
+            "within HOURLY_POINTS_RETENTION_DAYS (400 by default)"
+        ),
     ] = "day",
     from_: Annotated[Instant | None, Query(alias="from", description="With an offset")] = None,
     to: Annotated[Instant | None, Query(description="Exclusive, with an offset")] = None,
@@ -118,6 +123,9 @@ async def get_series(
         start=from_,
         end=to,
         channel=channel,
+        hourly_since=retention.hourly_horizon(
+            utcnow(), days=runtime.settings.hourly_points_retention_days
+        ),
     )
     return SeriesOut.model_validate(result, from_attributes=True)
 

@@ -8,11 +8,11 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
 
-from services.api.deps import AppRuntime
+from services.api.deps import AppRuntime, DbSession
 from services.api.errors import problem
 from services.api.problems import problem_responses
 from services.api.runtime import Runtime
-from shared.telemetry import heartbeat, job_metrics
+from shared.telemetry import heartbeat
 
 router = APIRouter(tags=["health"])
 
@@ -104,18 +104,28 @@ async def readyz(request: Request, runtime: AppRuntime) -> Any:
     return JSONResponse({"status": "ready", "checks": checks})
 
 
+PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
+
+
 @router.get(
     "/metrics",
-    summary="Prometheus metrics: requests of this process, jobs of all workers",
+    summary="Prometheus metrics of this process: its requests, CPU, memory, GC (sum across "
+    "replicas)",
     response_class=PlainTextResponse,
 )
-async def metrics(request: Request, runtime: AppRuntime) -> PlainTextResponse:
-    try:
-        jobs = await asyncio.wait_for(
-            job_metrics.snapshot(runtime.redis, prefix=runtime.settings.redis_prefix),
-            CHECK_TIMEOUT,
-        )
-    except Exception:
-        jobs = None  # Redis down: still serve this process's own figures
-    body = request.app.state.request_metrics.render(jobs)
-    return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+async def metrics(request: Request) -> PlainTextResponse:
+    body = request.app.state.request_metrics.render()
+    return PlainTextResponse(body, media_type=PROMETHEUS_TEXT)
+
+
+@router.get(
+    "/metrics/cluster",
+    summary="Prometheus metrics of the whole deployment: jobs, queue, ingest lag, outbox, "
+    "alerts (the same from every replica: scrape one, or max(), never sum())",
+    response_class=PlainTextResponse,
+)
+async def cluster_metrics(
+    request: Request, runtime: AppRuntime, session: DbSession
+) -> PlainTextResponse:
+    body = await request.app.state.cluster_metrics.render(session, runtime)
+    return PlainTextResponse(body, media_type=PROMETHEUS_TEXT)

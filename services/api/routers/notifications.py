@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response, status
 from services.api.deps import Admin, AppRuntime, DbSession, IfMatch, Pagination, set_etag
 from services.api.problems import problem_responses
 from services.api.runtime import Runtime
+from shared.notifications import client as callback_client
 from shared.notifications import endpoints, formats, sender, service, urls
 from shared.notifications.bot_payloads import DingTalkMessage, FeishuMessage, WeComMessage
 from shared.notifications.models import Delivery, DeliveryAttempt
@@ -211,9 +212,9 @@ async def test_notification_endpoint(
         "fingerprint": f"test:{endpoint.id}",
     }
     allowed = _allowed(runtime)
-    async with urls.guarded_client(allowed) as client:
+    async with callback_client.one_off(allowed) as guarded:
         answer = await sender.call(
-            client,
+            guarded,
             endpoint,
             kind=formats.TEST_KIND,
             payload=payload,

@@ -3,13 +3,12 @@ conditions, holds and clears)."""
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.worker.runtime import WorkerRuntime, transactional
 from shared import jobs
 from shared.alerts import service as alerts
-from shared.campaigns.models import Campaign, CampaignStatus
+from shared.alerts import sweep
 from shared.timeutil import utcnow
 
 
@@ -30,17 +29,27 @@ async def watch_campaign(
 
 @transactional
 async def watch_active_campaigns(session: AsyncSession, runtime: WorkerRuntime) -> int:
-    """One watch job per active campaign, each its own transaction; the minute in the
-    job id makes a second worker's cron tick a no-op."""
+    """The minute sweep: one job per chunk of active campaigns, each its own transaction,
+    shared by the workers; the minute in the job ids makes a second cron tick a no-op.
+    Returns how many chunks were enqueued."""
     minute = utcnow().strftime("%Y%m%d%H%M")
-    ids = (
-        await session.scalars(select(Campaign.id).where(Campaign.status == CampaignStatus.active))
-    ).all()
-    for campaign_id in ids:
+    chunks = await sweep.chunks(session)
+    for index, chunk in enumerate(chunks):
         jobs.enqueue(
             session,
-            alerts.WATCH_JOB,
-            job_id=f"watch:{campaign_id}:{minute}",
-            campaign_id=str(campaign_id),
+            sweep.WATCH_CHUNK_JOB,
+            job_id=f"sweep:{minute}:{index}",
+            campaign_ids=[str(campaign_id) for campaign_id in chunk],
         )
-    return len(ids)
+    return len(chunks)
+
+
+@transactional
+async def watch_campaigns(
+    session: AsyncSession, runtime: WorkerRuntime, campaign_ids: list[str]
+) -> int:
+    """One chunk of the minute sweep; returns how many alerts changed state."""
+    changed = await sweep.watch_campaigns(
+        session, campaign_ids=[uuid.UUID(i) for i in campaign_ids], now=utcnow()
+    )
+    return len(changed)

@@ -19,7 +19,6 @@ from shared.ingestion.models import BatchStatus, IngestBatch
 from shared.timeutil import utcnow
 
 logger = structlog.get_logger(__name__)
-STUCK_AFTER = timedelta(seconds=60)
 
 
 @transactional
@@ -111,20 +110,26 @@ async def _watch(
 
 @transactional
 async def requeue_stuck_batches(session: AsyncSession, runtime: WorkerRuntime) -> int:
-    """Batches still waiting a minute after they arrived: their job was lost, or their
-    last try failed; send it again. A batch that used up its tries is `failed`, not
-    waiting, and is never sent again."""
+    """Batches still waiting a minute (INGEST_REQUEUE_AFTER_SECONDS) after they arrived:
+    their job was lost, or their last try failed; send it again. A batch that used up
+    its tries is `failed`, not waiting, and is never sent again."""
+    stuck_after = timedelta(seconds=runtime.settings.ingest_requeue_after_seconds)
     stuck = (
         await session.scalars(
             select(IngestBatch.id)
             .where(
                 IngestBatch.status == BatchStatus.received,
-                IngestBatch.created_at < utcnow() - STUCK_AFTER,
+                IngestBatch.created_at < utcnow() - stuck_after,
             )
             .limit(1000)
         )
     ).all()
+    # A fresh id (arq keeps a finished job's id for an hour, and a killed worker's job
+    # keeps its in-progress mark for minutes) but one per batch and period: a sweep more
+    # frequent than the period, or a backlog older than it, sends each batch once a period,
+    # not once a sweep.
+    period = int(utcnow().timestamp() // stuck_after.total_seconds())
     for batch_id in stuck:
-        # A fresh id: arq keeps a finished job's id for an hour and would drop a repeat.
-        jobs.enqueue(session, service.APPLY_JOB, batch_id=str(batch_id))
+        job_id = f"{service.apply_job_id(batch_id)}:again:{period}"
+        jobs.enqueue(session, service.APPLY_JOB, job_id=job_id, batch_id=str(batch_id))
     return len(stuck)

@@ -28,7 +28,9 @@ async def send_due_deliveries(session: AsyncSession, runtime: WorkerRuntime) -> 
     runs at once (jobs and the cron, on several workers) share the work through
     `SKIP LOCKED` and never send a claimed delivery twice.
     """
-    stats = await sender.send_due(runtime.sessionmaker, runtime.notify_clients)
+    waits = runtime.settings.notify_retry_delays_seconds
+    delays = tuple(timedelta(seconds=w) for w in waits) or sender.RETRY_DELAYS
+    stats = await sender.send_due(runtime.sessionmaker, runtime.notify_clients, delays=delays)
     due, now = await sender.earliest_due(session), utcnow()
     if due is not None and now < due <= now + SWEEP_INTERVAL:
         # One run per moment, whichever worker asks: the id names the moment.
