@@ -115,8 +115,8 @@ async def requeue_stuck_batches(session: AsyncSession, runtime: WorkerRuntime) -
     its tries is `failed`, not waiting, and is never sent again."""
     stuck_after = timedelta(seconds=runtime.settings.ingest_requeue_after_seconds)
     stuck = (
-        await session.scalars(
-            select(IngestBatch.id)
+        await session.execute(
+            select(IngestBatch.id, IngestBatch.attempts)
             .where(
                 IngestBatch.status == BatchStatus.received,
                 IngestBatch.created_at < utcnow() - stuck_after,
@@ -127,9 +127,9 @@ async def requeue_stuck_batches(session: AsyncSession, runtime: WorkerRuntime) -
     # A fresh id (arq keeps a finished job's id for an hour, and a killed worker's job
     # keeps its in-progress mark for minutes) but one per batch and period: a sweep more
     # frequent than the period, or a backlog older than it, sends each batch once a period,
-    # not once a sweep.
+    # not once a sweep; a counted failed try is sent again at once (its attempts moved).
     period = int(utcnow().timestamp() // stuck_after.total_seconds())
-    for batch_id in stuck:
-        job_id = f"{service.apply_job_id(batch_id)}:again:{period}"
+    for batch_id, attempts in stuck:
+        job_id = f"{service.apply_job_id(batch_id)}:again:{attempts}:{period}"
         jobs.enqueue(session, service.APPLY_JOB, job_id=job_id, batch_id=str(batch_id))
     return len(stuck)
