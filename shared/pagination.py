@@ -8,18 +8,22 @@ import base64
 import binascii
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, SQLColumnExpression, tuple_
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, tuple_
+from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import plain_sql
 from shared.db import Entity
 from shared.errors import BadRequest
 
+_POSTGRESQL = PGDialect()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves it untyped
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 
@@ -42,8 +46,8 @@ class PageRequest:
 
 
 @dataclass(frozen=True)
-class Results(Generic[E]):
-    items: Sequence[E]
+class Results(Generic[T]):
+    items: Sequence[T]
     next_cursor: str | None
 
 
@@ -61,8 +65,14 @@ class SortKey:
     def label(self) -> str:
         return f"-{self.name}" if self.descending else self.name
 
+    @cached_property
+    def sql(self) -> str:
+        """`expression` as SQL text, for lists read with plain SQL (`paginate_rows`)."""
+        expression: ColumnElement[Any] = self.expression  # type: ignore[assignment]
+        return str(expression.compile(dialect=_POSTGRESQL, compile_kwargs={"literal_binds": True}))
+
     def value_of(self, row: Any) -> Any:
-        value = getattr(row, self.name)
+        value = row[self.name] if isinstance(row, Mapping) else getattr(row, self.name)
         return self.null_as if value is None else value
 
 
@@ -140,6 +150,39 @@ async def paginate(
         return Results(rows, None)
     last = rows[page.limit - 1]
     return Results(rows[: page.limit], encode_cursor(sort.label, sort.value_of(last), last.id))
+
+
+async def paginate_rows(
+    session: AsyncSession,
+    select: str,
+    conditions: Sequence[str],
+    args: Sequence[Any],
+    page: PageRequest,
+    sort: SortKey,
+) -> Results[dict[str, Any]]:
+    """`paginate` in plain SQL (see shared/plain_sql.py), for the lists every screen opens.
+
+    `select` is `SELECT ... FROM <table>`; `conditions` are ANDed and refer to `args` as
+    $1, $2, ...; the keyset on (sort key, id) follows them.
+    """
+    args = list(args)
+    order = sort.sql
+    if page.cursor is not None:
+        after, after_id = decode_cursor(page.cursor, sort)
+        args += [after, after_id]
+        beyond = "<" if sort.descending else ">"
+        conditions = [*conditions, f"({order}, id) {beyond} (${len(args) - 1}, ${len(args)})"]
+    direction = " DESC" if sort.descending else ""
+    args.append(page.limit + 1)
+    statement = (
+        f"{select} WHERE {' AND '.join(conditions)} "
+        f"ORDER BY {order}{direction}, id{direction} LIMIT ${len(args)}"
+    )
+    rows = await plain_sql.fetch_all(session, statement, *args)
+    if len(rows) <= page.limit:
+        return Results(rows, None)
+    last = rows[page.limit - 1]
+    return Results(rows[: page.limit], encode_cursor(sort.label, sort.value_of(last), last["id"]))
 
 
 def paginate_loaded(rows: Sequence[E], page: PageRequest, sort: SortKey) -> Results[E]:

@@ -64,19 +64,30 @@ def _unauthorized(detail: str) -> HttpProblem:
     )
 
 
-async def authenticate(
-    session: DbSession,
-    runtime: AppRuntime,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Caller:
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+# The caller, once worked out, for the rest of the request: a route may need it through
+# several dependencies (its role, the campaign it names), and the rate limit counts once.
+_CALLER = "campaignops.caller"
+
+
+async def authenticate(request: Request, credentials: Credentials) -> Caller:
+    """Who calls. Takes the session and runtime from the request rather than as dependencies
+    of its own: each dependency FastAPI solves costs time on every request."""
+    caller: Caller | None = request.scope.get(_CALLER)
+    if caller is not None:
+        return caller
     if credentials is None:
         raise _unauthorized("Send an API key as `Authorization: Bearer <key>`.")
+    session: AsyncSession = request.scope[UNIT_OF_WORK].session
+    runtime: Runtime = request.app.state.runtime
     api_key = await api_keys.authenticate(
         session, token=credentials.credentials, verified=runtime.verified_keys
     )
     if api_key is None:
         raise _unauthorized("The API key is unknown, expired or revoked.")
-    return await _caller_of(session, runtime, api_key)
+    caller = await _caller_of(session, runtime, api_key)
+    request.scope[_CALLER] = caller
+    return caller
 
 
 async def _caller_of(session: AsyncSession, runtime: Runtime, api_key: VerifiedKey) -> Caller:
@@ -151,12 +162,13 @@ class StreamAccess:
 async def stream_access(
     session: DbSession,
     runtime: AppRuntime,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    request: Request,
+    credentials: Credentials,
     stream_token: Annotated[str | None, Depends(_stream_token)],
 ) -> StreamAccess:
     """Who opens the events stream: an API key, or a stream token made with one."""
     if stream_token is None:
-        return StreamAccess(await authenticate(session, runtime, credentials), None)
+        return StreamAccess(await authenticate(request, credentials), None)
     try:
         grant = await stream_tokens.redeem(
             runtime.redis, prefix=runtime.settings.redis_prefix, token=stream_token
@@ -180,7 +192,8 @@ StreamCaller = Annotated[StreamAccess, Depends(stream_access)]
 
 
 def require(role: Role) -> Any:
-    async def check(caller: CurrentCaller) -> Caller:
+    async def check(request: Request, credentials: Credentials) -> Caller:
+        caller = await authenticate(request, credentials)
         if not caller.role.includes(role):
             raise Forbidden(
                 f"This needs the {role.value} role; the API key has {caller.role.value}."

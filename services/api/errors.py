@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import Scope
 
 from services.api import routing
 from services.api.context import request_id_of
@@ -178,14 +179,36 @@ _UNSTORABLE_TEXT = {"22021", "22P05"}
 _SERVER_UNAVAILABLE = {"57P01", "57P02", "57P03", "53300"}
 
 
+# What a database outage raises: SQLAlchemy's wrapped driver errors, and the OSError of a
+# connection refused, which it passes on unwrapped.
+DATABASE_ERRORS = (DBAPIError, ConnectionError)
+
+
+def _sqlstate(exc: Exception) -> str | None:
+    sqlstate: str | None = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return sqlstate
+
+
 def _database_unreachable(exc: Exception, sqlstate: str | None) -> bool:
     if not isinstance(exc, DBAPIError) or exc.connection_invalidated:
         return True
     return sqlstate is not None and (sqlstate.startswith("08") or sqlstate in _SERVER_UNAVAILABLE)
 
 
+def _unavailable(request: Request, exc: Exception) -> ProblemResponse:
+    logger.warning("database unavailable", error=str(exc))
+    return problem(
+        request,
+        503,
+        "unavailable",
+        "Service unavailable",
+        "The database could not be reached; retry shortly.",
+        headers={"Retry-After": "1", "X-Request-ID": request_id_of(request.scope) or ""},
+    )
+
+
 async def _on_database_unavailable(request: Request, exc: Exception) -> Response:
-    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    sqlstate = _sqlstate(exc)
     if sqlstate in _UNSTORABLE_TEXT:
         return problem(
             request,
@@ -196,15 +219,16 @@ async def _on_database_unavailable(request: Request, exc: Exception) -> Response
         )
     if not _database_unreachable(exc, sqlstate):
         return await _on_unexpected(request, exc)
-    logger.warning("database unavailable", error=str(exc))
-    return problem(
-        request,
-        503,
-        "unavailable",
-        "Service unavailable",
-        "The database could not be reached; retry shortly.",
-        headers={"Retry-After": "1", "X-Request-ID": request_id_of(request.scope) or ""},
-    )
+    return _unavailable(request, exc)
+
+
+def outage_problem(scope: Scope, exc: Exception) -> ProblemResponse | None:
+    """The 503 of a database outage met outside FastAPI's exception handlers (by the
+    transaction middleware's commit, rollback or close), as the handlers answer it inside
+    them; None for any other error."""
+    if not isinstance(exc, DATABASE_ERRORS) or not _database_unreachable(exc, _sqlstate(exc)):
+        return None
+    return _unavailable(Request(scope), exc)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
@@ -222,6 +246,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(IntegrityError, _on_integrity_error)
     app.add_exception_handler(StaleDataError, _on_stale_data)
-    app.add_exception_handler(DBAPIError, _on_database_unavailable)
-    app.add_exception_handler(ConnectionError, _on_database_unavailable)
+    for database_error in DATABASE_ERRORS:
+        app.add_exception_handler(database_error, _on_database_unavailable)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.api import errors
 from services.api.context import (
     REQUEST_ID,
     UNIT_OF_WORK,
@@ -113,7 +114,13 @@ class RequestContextMiddleware:
                 await refusal(scope, receive, send_with_id)
             else:
                 await self.app(scope, self._limited(receive, self._limit(scope)), send_with_id)
-        except Exception:
+        except Exception as exc:
+            # The database lost after the handlers (at the transaction's commit or rollback):
+            # their 503, not a 500.
+            outage = None if responded else errors.outage_problem(scope, exc)
+            if outage is not None:
+                await outage(scope, receive, send_with_id)
+                return
             # Logged once, here, where the request id is bound; not raised on to the server,
             # which would log the same traceback again without it.
             error_log.exception("unhandled error", path=_loggable(scope["path"]))

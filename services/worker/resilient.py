@@ -15,6 +15,7 @@ import structlog
 from arq.worker import Worker
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import WatchError
 
 from services.worker.settings import build_worker_settings
 from shared import jobs, logs
@@ -29,6 +30,15 @@ REDIS_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 FIRST_RETRY_SECONDS = 0.2
 MAX_RETRY_SECONDS = 5.0
 SHUTDOWN_WAIT_SECONDS = 10.0
+
+
+def redis_unavailable(exc: BaseException) -> bool:
+    """Redis did not answer. redis-py reports a connection lost while a WATCH is on (arq
+    watches a job's key to take or to enqueue it) as a WatchError, which says "retry" but
+    is an outage like any other: unhandled, it ended the worker."""
+    if isinstance(exc, WatchError):
+        return isinstance(exc.__context__, REDIS_UNAVAILABLE)
+    return isinstance(exc, REDIS_UNAVAILABLE)
 
 
 class ResilientWorker(Worker):
@@ -54,9 +64,12 @@ class ResilientWorker(Worker):
         await super().main()
 
     async def _poll_iteration(self) -> None:
+        self._forget_jobs_cut_off_by_redis()
         try:
             await super()._poll_iteration()
-        except REDIS_UNAVAILABLE as exc:
+        except Exception as exc:
+            if not redis_unavailable(exc):
+                raise
             await self._wait_for_redis(exc)
         else:
             self._redis_answered()
@@ -68,13 +81,36 @@ class ResilientWorker(Worker):
             task_before = self.tasks.get(job_id.decode())
             try:
                 await super().start_jobs([job_id])
-            except REDIS_UNAVAILABLE:
+            except Exception as exc:
+                if not redis_unavailable(exc):
+                    raise
                 # arq took a slot (counter and semaphore) before it failed to mark the job
                 # in progress; no task will give it back.
                 if self.tasks.get(job_id.decode()) is task_before:
                     self.job_counter -= 1
                     self.sem.release()
                 raise
+
+    def _forget_jobs_cut_off_by_redis(self) -> None:
+        """Drop finished jobs whose bookkeeping failed on a Redis error, with a warning.
+
+        arq re-raises a finished job's error from a later poll, one job per poll: after an
+        outage, each job cut off by it would pass for Redis being down again, though it
+        answers, and back the loop off (up to the maximum delay) while skipping the health
+        record and the crons, the batch sweep among them: a dozen such jobs kept a worker
+        idle for a minute after Redis was back. What the job did in PostgreSQL is
+        committed or not; a job whose in-progress mark survived runs again once it
+        expires, and the batch sweep re-queues a batch whose job Redis lost.
+        """
+        for job_id, task in list(self.tasks.items()):
+            if not task.done() or task.cancelled():
+                continue
+            error = task.exception()
+            if error is not None and redis_unavailable(error):
+                del self.tasks[job_id]
+                logger.warning(
+                    "job bookkeeping cut off by redis", job_id=job_id, error=_describe(error)
+                )
 
     async def close(self) -> None:
         """arq's close, but Redis being down does not skip our shutdown (nor fail the exit)."""

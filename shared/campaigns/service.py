@@ -6,15 +6,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, literal_column
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import plain_sql
 from shared.actor import Actor
 from shared.campaigns import lifecycle
 from shared.campaigns.models import Campaign, CampaignKind, CampaignStatus
 from shared.errors import Conflict, Invalid
-from shared.pagination import PageRequest, Results, SortKey, paginate
-from shared.tenancy import get_in_workspace, in_workspace
+from shared.pagination import PageRequest, Results, SortKey, paginate_rows
+from shared.tenancy import get_in_workspace
 from shared.versioning import apply_changes, check_version
 from shared.workspaces import service as workspaces
 
@@ -32,19 +33,17 @@ DESCRIPTIVE_FIELDS = frozenset(
     }
 )
 
-_FAR_FUTURE = date(9999, 12, 31)
+# Campaigns without dates sort after every dated one. The cursor carries date.max, which
+# asyncpg sends as PostgreSQL's 'infinity': the SQL coalesces to that too, not to
+# '9999-12-31', or the cursor's row would compare as before itself and come back forever.
+_FAR_FUTURE = date.max
+_START_OR_FAR_FUTURE = func.coalesce(Campaign.start_date, literal_column("'infinity'::date"))
 SORTS = {
     "created_at": SortKey("created_at", Campaign.created_at, "datetime"),
     "-created_at": SortKey("created_at", Campaign.created_at, "datetime", descending=True),
-    "start_date": SortKey(
-        "start_date", func.coalesce(Campaign.start_date, _FAR_FUTURE), "date", null_as=_FAR_FUTURE
-    ),
+    "start_date": SortKey("start_date", _START_OR_FAR_FUTURE, "date", null_as=_FAR_FUTURE),
     "-start_date": SortKey(
-        "start_date",
-        func.coalesce(Campaign.start_date, _FAR_FUTURE),
-        "date",
-        descending=True,
-        null_as=_FAR_FUTURE,
+        "start_date", _START_OR_FAR_FUTURE, "date", descending=True, null_as=_FAR_FUTURE
     ),
     "name": SortKey("name", Campaign.name, "str"),
     "-name": SortKey("name", Campaign.name, "str", descending=True),
@@ -107,6 +106,9 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+_SELECT_CAMPAIGNS = plain_sql.select_all(Campaign)
+
+
 async def list_campaigns(
     session: AsyncSession,
     *,
@@ -114,24 +116,29 @@ async def list_campaigns(
     filters: CampaignFilters,
     sort: str,
     page: PageRequest,
-) -> Results[Campaign]:
-    query = in_workspace(Campaign, workspace_id)
+) -> Results[dict[str, Any]]:
+    """One page of the workspace's campaigns, as rows (plain SQL: the list screen's read)."""
+    conditions, args = ["workspace_id = $1"], [workspace_id]
+
+    def where(condition: str, value: Any) -> None:
+        args.append(value)
+        conditions.append(condition.replace("?", f"${len(args)}"))
+
     if filters.statuses:
-        query = query.where(Campaign.status.in_(list(filters.statuses)))
+        where("status = ANY(?::varchar[])", [status.value for status in filters.statuses])
     if filters.owner_id is not None:
-        query = query.where(Campaign.owner_id == filters.owner_id)
+        where("owner_id = ?", filters.owner_id)
     if filters.kind is not None:
-        query = query.where(Campaign.kind == filters.kind)
+        where("kind = ?", filters.kind.value)
     if filters.tag:
-        query = query.where(Campaign.tags.contains([filters.tag]))
+        where("tags @> ARRAY[?::varchar]", filters.tag)
     if filters.active_from is not None:
-        query = query.where(Campaign.end_date >= filters.active_from)
+        where("end_date >= ?", filters.active_from)
     if filters.active_to is not None:
-        query = query.where(Campaign.start_date <= filters.active_to)
+        where("start_date <= ?", filters.active_to)
     if filters.q:
-        pattern = _like(filters.q)
-        query = query.where(or_(Campaign.name.ilike(pattern), Campaign.background.ilike(pattern)))
-    return await paginate(session, query, Campaign, page, SORTS[sort])
+        where("(name ILIKE ? OR background ILIKE ?)", _like(filters.q))
+    return await paginate_rows(session, _SELECT_CAMPAIGNS, conditions, args, page, SORTS[sort])
 
 
 async def update_campaign(

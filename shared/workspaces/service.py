@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import plain_sql
 from shared.errors import Conflict, FieldError, NotFound
 from shared.pagination import PageRequest, Results, paginate
 from shared.tenancy import get_in_workspace, in_workspace
@@ -41,6 +42,17 @@ async def create_workspace(
 
 async def get_workspace(session: AsyncSession, *, workspace_id: uuid.UUID) -> Workspace:
     workspace = await session.get(Workspace, workspace_id)
+    if workspace is None:
+        raise NotFound("Workspace not found.")
+    return workspace
+
+
+_READ_WORKSPACE = plain_sql.select_all(Workspace) + " WHERE id = $1"
+
+
+async def read_workspace(session: AsyncSession, *, workspace_id: uuid.UUID) -> dict[str, Any]:
+    """The workspace's columns, for a response: every screen reads it (plain SQL)."""
+    workspace = await plain_sql.fetch_one(session, _READ_WORKSPACE, workspace_id)
     if workspace is None:
         raise NotFound("Workspace not found.")
     return workspace

@@ -93,11 +93,6 @@ async def test_a_worker_killed_again_and_again_loses_and_doubles_no_point(
     assert len(workers.processes) == KILLS + 1
 
 
-@pytest.mark.xfail(
-    reason="unresolved: after Redis is SIGKILLed and restarted on its port, the worker was "
-    "seen refused on that port for 45 s while the test's Redis process ran (see report)",
-    run=False,  # a minute of the suite's time each, to learn what is already known
-)
 async def test_redis_killed_and_restarted_during_ingest(
     api: str, servers_back: FaultStack, workers: Workers
 ) -> None:
@@ -128,11 +123,6 @@ async def test_redis_killed_and_restarted_during_ingest(
     assert ingest.batches > accepted + 5
 
 
-@pytest.mark.xfail(
-    reason="bug found, not yet fixed: a webhook in flight while PostgreSQL shuts down got "
-    "a 500 internal_error instead of a 503 (see report)",
-    run=False,
-)
 async def test_postgres_stopped_and_restarted_during_ingest(
     api: str, servers_back: FaultStack, workers: Workers
 ) -> None:

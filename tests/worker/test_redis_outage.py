@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from arq.jobs import Job
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import WatchError
 
-from services.worker.resilient import ResilientWorker
+from services.worker.resilient import ResilientWorker, redis_unavailable
 from services.worker.settings import build_worker_settings
 from shared import jobs
 from shared.config import Settings
@@ -214,3 +215,64 @@ async def test_a_redis_error_while_taking_a_job_does_not_cost_the_worker_a_slot(
         with contextlib.suppress(asyncio.CancelledError):
             await running
         await client.aclose()
+
+
+async def connection_lost_while_watching(redis_url: str, queue_name: str) -> None:
+    """What arq meets taking or enqueueing a job as Redis dies: the connection holding a
+    WATCH is cut (here by CLIENT KILL), and redis-py raises a WatchError, not a
+    ConnectionError."""
+    client = jobs.create_redis(redis_url, queue_name=queue_name)
+    killer = jobs.create_redis(redis_url, queue_name=queue_name)
+    try:
+        async with client.pipeline(transaction=True) as pipe:
+            await pipe.watch(f"{queue_name}:watched")
+            await killer.client_kill_filter(_id=await pipe.client_id())
+            await pipe.exists(f"{queue_name}:watched")
+    finally:
+        await client.aclose()
+        await killer.aclose()
+
+
+async def refused(queue_name: str) -> None:
+    """A command sent to a port nobody listens on: Redis killed, not yet back."""
+    client = jobs.create_redis(f"redis://127.0.0.1:{free_port()}/0", queue_name=queue_name)
+    try:
+        await client.ping()
+    finally:
+        await client.aclose()
+
+
+async def test_jobs_cut_off_by_redis_do_not_hold_the_next_polls_back(runtime, settings: Settings):
+    """arq raises a finished job's error from the next poll, one per poll: after an outage,
+    each job it cut off passed for another outage (backoff, no health record, no crons)
+    and a dozen kept a worker idle for a minute after Redis was back."""
+    assert settings.redis_url
+    queue_name = f"{settings.queue_name}:cut-off-{uuid.uuid4().hex[:6]}"
+    pool = jobs.create_redis(settings.redis_url, queue_name=queue_name)
+    options = build_worker_settings(settings) | {
+        "queue_name": queue_name,
+        "handle_signals": False,
+        "cron_jobs": [],
+        "redis_pool": pool,
+    }
+    worker = ResilientWorker(**options)
+    try:
+        cut_off = {
+            "lost-while-watching": asyncio.create_task(
+                connection_lost_while_watching(settings.redis_url, queue_name)
+            ),
+            "refused": asyncio.create_task(refused(queue_name)),
+        }
+        await asyncio.wait(cut_off.values())
+        assert isinstance(cut_off["lost-while-watching"].exception(), WatchError)
+        errors = [task.exception() for task in cut_off.values()]
+        assert all(error is not None and redis_unavailable(error) for error in errors), errors
+        worker.tasks.update(cut_off)
+
+        await worker._poll_iteration()
+
+        assert worker.tasks == {}
+        assert not worker._redis_down  # no backoff: Redis answered this poll
+        assert await pool.exists(worker.health_check_key)  # the poll went on to its end
+    finally:
+        await worker.close()

@@ -10,8 +10,8 @@ router = APIRouter(prefix="/v1/workspace", tags=["workspace"])
 
 @router.get("", summary="Get the caller's workspace", response_model=WorkspaceOut)
 async def get_workspace(session: DbSession, caller: Viewer, response: Response) -> WorkspaceOut:
-    workspace = await service.get_workspace(session, workspace_id=caller.workspace_id)
-    set_etag(response, workspace.version)
+    workspace = await service.read_workspace(session, workspace_id=caller.workspace_id)
+    set_etag(response, workspace["version"])
     return WorkspaceOut.model_validate(workspace)
 
 
