@@ -8,6 +8,9 @@ from shared.idempotency.service import PendingKey
 REQUEST_ID = "campaignops.request_id"
 UNIT_OF_WORK = "campaignops.unit_of_work"
 PENDING_IDEMPOTENCY = "campaignops.pending_idempotency"
+# Who calls, once worked out: a route may need it through several dependencies (its role,
+# the campaign it names), and the rate limit counts the request once.
+CALLER = "campaignops.caller"
 
 _REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 

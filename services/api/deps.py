@@ -10,7 +10,7 @@ from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBear
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.context import UNIT_OF_WORK, set_pending_idempotency
+from services.api.context import CALLER, UNIT_OF_WORK, set_pending_idempotency
 from services.api.problems import HttpProblem
 from services.api.runtime import Runtime
 from shared.activity import tracking
@@ -65,15 +65,12 @@ def _unauthorized(detail: str) -> HttpProblem:
 
 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-# The caller, once worked out, for the rest of the request: a route may need it through
-# several dependencies (its role, the campaign it names), and the rate limit counts once.
-_CALLER = "campaignops.caller"
 
 
 async def authenticate(request: Request, credentials: Credentials) -> Caller:
     """Who calls. Takes the session and runtime from the request rather than as dependencies
     of its own: each dependency FastAPI solves costs time on every request."""
-    caller: Caller | None = request.scope.get(_CALLER)
+    caller: Caller | None = request.scope.get(CALLER)
     if caller is not None:
         return caller
     if credentials is None:
@@ -86,7 +83,7 @@ async def authenticate(request: Request, credentials: Credentials) -> Caller:
     if api_key is None:
         raise _unauthorized("The API key is unknown, expired or revoked.")
     caller = await _caller_of(session, runtime, api_key)
-    request.scope[_CALLER] = caller
+    request.scope[CALLER] = caller
     return caller
 
 

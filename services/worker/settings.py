@@ -24,7 +24,6 @@ from services.worker.jobs import (
     tasks,
 )
 from services.worker.runtime import on_shutdown, startup
-from services.worker.sweep_timing import timed_sweep
 from shared import jobs
 from shared.config import Settings, get_settings
 
@@ -58,7 +57,7 @@ CRON_JOBS = [
     cron(housekeeping.ensure_metric_partitions, minute={3}, second={0}, run_at_startup=True),
     cron(housekeeping.apply_retention, minute={13, 43}, second={0}, run_at_startup=False),
     cron(ingestion.requeue_stuck_batches, second={30}, run_at_startup=False),
-    cron(timed_sweep(alerts.watch_active_campaigns), second={0}, run_at_startup=False),
+    cron(alerts.watch_active_campaigns, second={0}, run_at_startup=False),
     cron(issues.check_issue_response_sla, second={15}, run_at_startup=False),
     cron(issues.check_issue_resolution_sla, second={45}, run_at_startup=False),
     # The outbox's safety net: deliveries whose job was lost, retries coming due, and

@@ -1,40 +1,40 @@
-"""The last run of a sweep (a cron job over every active campaign), timed for operators.
+"""The last run of a sweep made of several jobs, timed from its start to its last part.
 
-Recorded in Redis whichever worker ran it, so `/metrics/cluster` shows one figure for
-the deployment: `campaignops_sweep_last_duration_seconds{sweep=...}` and when it finished.
-It wraps the cron entry, not the job's body, so it keeps timing however the sweep works.
+The minute sweep enqueues one job per chunk of campaigns and any worker takes them:
+the run's start and the count of parts not yet done live in Redis, and whichever worker
+finishes the last part records the run, so `/metrics/cluster` shows one figure for the
+deployment: `campaignops_sweep_last_duration_seconds{sweep=...}` and when it finished.
+Timing the enqueueing job alone would show milliseconds for a sweep that takes a minute.
+A part that fails for good leaves its run unrecorded (the finished time then stops
+moving, which is what an operator should see). Clocks are the workers' own: keep them
+synchronised (NTP), as for everything else.
 """
 
 import contextlib
-import functools
 import time
-from collections.abc import Callable, Coroutine
-from typing import Any
 
-from services.worker.runtime import CONTEXT_KEY, WorkerRuntime
+from services.worker.runtime import WorkerRuntime
 from shared.telemetry import job_metrics
 
-Job = Callable[..., Coroutine[Any, Any, Any]]
+
+async def sweep_started(runtime: WorkerRuntime, *, sweep: str, run: str, parts: int) -> None:
+    with contextlib.suppress(Exception):  # Redis away: the sweep still runs
+        await job_metrics.start_sweep(
+            runtime.redis,
+            prefix=runtime.settings.redis_prefix,
+            sweep=sweep,
+            run=run,
+            parts=parts,
+            started_at=time.time(),
+        )
 
 
-def timed_sweep(job: Job) -> Job:
-    """The same job (same name, so the same cron id), recording its run time."""
-
-    @functools.wraps(job)
-    async def run(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return await job(ctx, *args, **kwargs)
-        finally:
-            runtime: WorkerRuntime | None = ctx.get(CONTEXT_KEY)
-            if runtime is not None:
-                with contextlib.suppress(Exception):  # Redis away: the sweep still counts
-                    await job_metrics.record_sweep(
-                        runtime.redis,
-                        prefix=runtime.settings.redis_prefix,
-                        sweep=job.__name__,
-                        seconds=time.perf_counter() - started,
-                        finished_at=time.time(),
-                    )
-
-    return run
+async def sweep_part_done(runtime: WorkerRuntime, *, sweep: str, run: str) -> None:
+    with contextlib.suppress(Exception):
+        await job_metrics.finish_sweep_part(
+            runtime.redis,
+            prefix=runtime.settings.redis_prefix,
+            sweep=sweep,
+            run=run,
+            finished_at=time.time(),
+        )

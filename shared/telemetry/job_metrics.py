@@ -45,6 +45,46 @@ async def record_sweep(
     )
 
 
+# A run whose parts never all finish (a chunk failed for good) is forgotten after this.
+SWEEP_RUN_TTL_SECONDS = 3600
+
+
+def _run_key(prefix: str, sweep: str, run: str) -> str:
+    return f"{prefix}:metrics:sweep-run:{sweep}:{run}"
+
+
+async def start_sweep(
+    redis: Redis, *, prefix: str, sweep: str, run: str, parts: int, started_at: float
+) -> None:
+    """A sweep run of `parts` jobs (shared by the workers) began at `started_at` (unix
+    seconds): the last part to finish records the run's duration (`finish_sweep_part`)."""
+    if parts == 0:
+        await record_sweep(redis, prefix=prefix, sweep=sweep, seconds=0.0, finished_at=started_at)
+        return
+    key = _run_key(prefix, sweep, run)
+    pipe = redis.pipeline(transaction=True)
+    pipe.hset(key, mapping={"started": started_at, "remaining": parts})
+    pipe.expire(key, SWEEP_RUN_TTL_SECONDS)
+    await pipe.execute()
+
+
+async def finish_sweep_part(
+    redis: Redis, *, prefix: str, sweep: str, run: str, finished_at: float
+) -> None:
+    """One part of the run is done; the last one records the run from start to now."""
+    key = _run_key(prefix, sweep, run)
+    remaining = await redis.hincrby(key, "remaining", -1)  # type: ignore[misc]
+    if remaining > 0:
+        return
+    started = await redis.hget(key, "started")  # type: ignore[misc]
+    await redis.delete(key)
+    if remaining == 0 and started is not None:  # below 0: the run's start was never seen
+        seconds = finished_at - float(started)
+        await record_sweep(
+            redis, prefix=prefix, sweep=sweep, seconds=seconds, finished_at=finished_at
+        )
+
+
 @dataclass
 class JobMetricsSnapshot:
     counts: dict[tuple[str, str], float] = field(default_factory=dict)

@@ -1,27 +1,51 @@
-"""The minute sweep's last run, timed by whichever worker ran it, on /metrics/cluster."""
+"""The minute sweep's last run on /metrics/cluster: from the cron's start until the last
+of its chunk jobs is done, whichever workers ran them."""
 
 import time
 
-from arq.worker import func
+import pytest
 
-from services.worker.settings import CRON_JOBS
+from tests.alerts.test_sweep import overdue_campaign
 from tests.telemetry.conftest import value
 
+pytestmark = pytest.mark.committed
 
-async def test_the_minute_sweep_reports_its_last_duration(cluster_app, client, run_worker, runtime):
-    sweep = next(job for job in CRON_JOBS if job.name == "cron:watch_active_campaigns")
-    # The cron entry's own coroutine, run as a job by a real worker.
+SWEEP = {"sweep": "watch_active_campaigns"}
+
+
+async def test_the_sweep_is_timed_until_its_last_chunk_is_done(
+    cluster_app, client, tenant, session, run_worker, runtime
+):
+    await overdue_campaign(client, tenant, session)
     await runtime.redis.enqueue_job(
         "watch_active_campaigns", _queue_name=runtime.settings.queue_name
     )
     before = time.time()
-    await run_worker(functions=[func(sweep.coroutine, name="watch_active_campaigns")])
+    await run_worker()  # the cron's job, then the chunk job it enqueued
     after = time.time()
+
     text = (await client.get("/metrics/cluster")).text
-    labels = {"sweep": "watch_active_campaigns"}
-    seconds = value(text, "campaignops_sweep_last_duration_seconds", **labels)
+    seconds = value(text, "campaignops_sweep_last_duration_seconds", **SWEEP)
+    finished = value(text, "campaignops_sweep_last_finished_timestamp_seconds", **SWEEP)
     assert seconds is not None
-    assert 0 < seconds <= after - before
-    finished = value(text, "campaignops_sweep_last_finished_timestamp_seconds", **labels)
     assert finished is not None
     assert before <= finished <= after
+    assert seconds <= after - before
+    # Not the enqueueing alone: the run covers the chunk job that evaluated the campaigns.
+    chunk = value(text, "campaignops_job_duration_seconds_sum", function="watch_campaigns")
+    enqueue = value(text, "campaignops_job_duration_seconds_sum", function="watch_active_campaigns")
+    assert chunk is not None
+    assert enqueue is not None
+    assert seconds >= chunk
+    assert seconds >= enqueue
+
+
+async def test_a_sweep_with_no_active_campaign_is_recorded_at_once(
+    cluster_app, client, run_worker, runtime
+):
+    await runtime.redis.enqueue_job(
+        "watch_active_campaigns", _queue_name=runtime.settings.queue_name
+    )
+    await run_worker()
+    text = (await client.get("/metrics/cluster")).text
+    assert value(text, "campaignops_sweep_last_duration_seconds", **SWEEP) == 0
