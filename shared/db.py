@@ -88,13 +88,16 @@ def _to_json(value: Any) -> str:
         return json.dumps(value)
 
 
-def create_engine(database_url: str, *, pool_size: int = 5, max_overflow: int = 10) -> AsyncEngine:
+def create_engine(
+    database_url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = 30
+) -> AsyncEngine:
     return create_async_engine(
         database_url,
         json_serializer=_to_json,
         json_deserializer=orjson.loads,
         pool_size=pool_size,
         max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
         # No pre-ping: it costs a round trip per checkout. A connection the server dropped
         # fails its request once (503, see the API's errors) and is replaced.
         pool_recycle=1800,

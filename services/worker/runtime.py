@@ -25,6 +25,12 @@ from shared.telemetry import heartbeat, job_metrics
 logger = structlog.get_logger(__name__)
 
 CONTEXT_KEY = "campaignops"
+# How long a job may run. A job also waits this long, at most, for a database connection:
+# a worker runs more jobs at once (WORKER_MAX_JOBS, for those waiting on the network)
+# than its pool has connections, and a minute sweep enqueues dozens of chunk jobs at
+# once; with SQLAlchemy's default 30 s wait, the chunks queued behind the others failed
+# ("QueuePool limit ... reached") and their campaigns went unwatched for that minute.
+JOB_TIMEOUT_SECONDS = 300
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -51,6 +57,7 @@ def startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
             settings.database_url,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
+            pool_timeout=JOB_TIMEOUT_SECONDS,
         )
         runtime = WorkerRuntime(
             settings=settings,

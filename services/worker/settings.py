@@ -23,7 +23,7 @@ from services.worker.jobs import (
     reports,
     tasks,
 )
-from services.worker.runtime import on_shutdown, startup
+from services.worker.runtime import JOB_TIMEOUT_SECONDS, on_shutdown, startup
 from shared import jobs
 from shared.config import Settings, get_settings
 
@@ -106,7 +106,7 @@ def build_worker_settings(settings: Settings) -> dict[str, Any]:
         "job_deserializer": jobs.deserialize,
         "poll_delay": settings.worker_poll_delay_seconds,
         "max_jobs": settings.worker_max_jobs,
-        "job_timeout": 300,
+        "job_timeout": JOB_TIMEOUT_SECONDS,
         "keep_result": 3600,
         "health_check_interval": 60,
     }
