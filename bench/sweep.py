@@ -35,6 +35,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
+from arq.jobs import Job
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -365,14 +366,21 @@ async def _busy(redis: Any, queue: str) -> list[str]:
     return [i.decode() for i in [*queued, *running] if not i.startswith(b"cron:")]
 
 
-async def run_sweep(redis_url: str, settings: Settings) -> float:
-    """Seconds from enqueueing a sweep until it and every job it enqueued have finished."""
+async def _sweep_results(redis: Any) -> set[bytes]:
+    return {key async for key in redis.scan_iter("arq:result:*sweep*")}
+
+
+async def run_sweep(redis_url: str, settings: Settings) -> tuple[float, int]:
+    """Seconds from enqueueing a sweep until it and every job it enqueued have finished,
+    and how many of those jobs failed (a failed chunk leaves its campaigns unwatched: the
+    time of such a sweep says nothing)."""
     redis = jobs.create_redis(redis_url, queue_name=settings.queue_name)
     try:
         # Just after a minute's tick: the workers' own cron sweep is a minute away.
         second = datetime.now(UTC).second + datetime.now(UTC).microsecond / 1e6
         if not 1 <= second < 4:
             await asyncio.sleep((61 - second) % 60)
+        earlier = await _sweep_results(redis)
         job_id = f"bench-sweep:{uuid.uuid4().hex}"
         started = time.perf_counter()
         job = await redis.enqueue_job(SWEEP, _job_id=job_id)
@@ -380,10 +388,18 @@ async def run_sweep(redis_url: str, settings: Settings) -> float:
         while True:
             busy = await _busy(redis, settings.queue_name)
             if not busy and await redis.exists(f"arq:result:{job_id}"):
-                return time.perf_counter() - started
+                seconds = time.perf_counter() - started
+                break
             if time.perf_counter() - started > 300:
                 raise TimeoutError(f"the sweep did not finish in 5 minutes: {busy[:5]}")
             await asyncio.sleep(0.02)
+        failed = 0
+        for key in await _sweep_results(redis) - earlier:
+            result = await Job(
+                key.decode().removeprefix("arq:result:"), redis, _deserializer=jobs.deserialize
+            ).result_info()
+            failed += result is not None and not result.success
+        return seconds, failed
     finally:
         await redis.aclose()
 
@@ -413,7 +429,7 @@ async def alert_counts(database_url: str) -> dict[str, int]:
 
 def measure(
     database_url: str, redis_url: str, workers: Sequence[int], log: Path
-) -> list[tuple[int, float]]:
+) -> list[tuple[int, float, int]]:
     env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "LOG_LEVEL": "WARNING"}
     settings = Settings(database_url=database_url, redis_url=redis_url)
     timed = []
@@ -423,8 +439,8 @@ def measure(
                 stack.enter_context(live_worker(env, log=log))
             asyncio.run(wait_for_workers(redis_url, settings, count))
             asyncio.run(run_sweep(redis_url, settings))  # untimed: alerts opened, caches warm
-            timed.append((count, asyncio.run(run_sweep(redis_url, settings))))
-        print(f"  {count} worker(s): {timed[-1][1]:.2f} s", flush=True)
+            timed.append((count, *asyncio.run(run_sweep(redis_url, settings))))
+        print(f"  {count} worker(s): {timed[-1][1]:.2f} s, {timed[-1][2]} jobs failed", flush=True)
     return timed
 
 
@@ -444,17 +460,24 @@ def main() -> None:
             filled = campaigns
             print(f"{campaigns} campaigns filled in {time.perf_counter() - started:.1f} s")
             queries = asyncio.run(count_queries(database_url, min(200, campaigns)))
-            for workers, seconds in measure(database_url, redis_url, args.workers, log):
-                table.append((campaigns, workers, seconds, seconds * 1000 / campaigns, queries))
+            for workers, seconds, failed in measure(database_url, redis_url, args.workers, log):
+                per_campaign = seconds * 1000 / campaigns
+                table.append((campaigns, workers, seconds, per_campaign, queries, failed))
             print(f"  alerts: {asyncio.run(alert_counts(database_url))}")
     print(
         f"\n{args.rules} rules per campaign, {os.cpu_count()} cores, "
         f"load {os.getloadavg()[0]:.2f}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     )
-    print("| campaigns | workers | sweep seconds | per-campaign ms | queries per campaign |")
-    print("|---:|---:|---:|---:|---:|")
-    for campaigns, workers, seconds, per_campaign, queries in table:
-        print(f"| {campaigns:,} | {workers} | {seconds:.2f} | {per_campaign:.2f} | {queries:.1f} |")
+    print(
+        "| campaigns | workers | sweep seconds | per-campaign ms | queries per campaign "
+        "| sweep jobs failed |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|")
+    for campaigns, workers, seconds, per_campaign, queries, failed in table:
+        print(
+            f"| {campaigns:,} | {workers} | {seconds:.2f} | {per_campaign:.2f} "
+            f"| {queries:.1f} | {failed} |"
+        )
 
 
 if __name__ == "__main__":
