@@ -13,6 +13,13 @@ PENDING_IDEMPOTENCY = "campaignops.pending_idempotency"
 CALLER = "campaignops.caller"
 
 _REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+# A share link's token is the whole credential and travels in the path: logs never keep it.
+_SHARE_TOKEN = re.compile(r"^/pages/s/[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    """The request's path as logs may keep it."""
+    return _SHARE_TOKEN.sub("/pages/s/<token>", path)
 
 
 def accept_request_id(value: str | None) -> str | None:

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from services.api import routing
-from services.api.context import request_id_of
+from services.api.context import loggable_path, request_id_of
 from services.api.problems import HttpProblem, ProblemResponse, internal_error, problem_body
 from shared import errors as domain
 
@@ -232,7 +232,7 @@ def outage_problem(scope: Scope, exc: Exception) -> ProblemResponse | None:
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
-    logger.error("unhandled error", exc_info=exc, path=request.url.path)
+    logger.error("unhandled error", exc_info=exc, path=loggable_path(request.url.path))
     request_id = request_id_of(request.scope)
     response = internal_error(instance=request.url.path, request_id=request_id)
     response.headers["X-Request-ID"] = request_id or ""

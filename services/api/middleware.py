@@ -15,6 +15,7 @@ from services.api.context import (
     REQUEST_ID,
     UNIT_OF_WORK,
     accept_request_id,
+    loggable_path,
     pending_idempotency,
 )
 from services.api.metrics import RequestMetrics
@@ -25,14 +26,6 @@ from shared.idempotency import service as idempotency
 from shared.ids import new_id
 
 access_log = structlog.get_logger("campaignops.access")
-# A share link's token is the whole credential and travels in the path: logs never keep it.
-_SHARE_TOKEN = re.compile(r"^/pages/s/[^/]+")
-
-
-def _loggable(path: str) -> str:
-    return _SHARE_TOKEN.sub("/pages/s/<token>", path)
-
-
 error_log = structlog.get_logger(__name__)
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -123,7 +116,7 @@ class RequestContextMiddleware:
                 return
             # Logged once, here, where the request id is bound; not raised on to the server,
             # which would log the same traceback again without it.
-            error_log.exception("unhandled error", path=_loggable(scope["path"]))
+            error_log.exception("unhandled error", path=loggable_path(scope["path"]))
             if not responded:
                 problem = internal_error(instance=scope["path"], request_id=request_id)
                 await problem(scope, receive, send_with_id)
@@ -135,7 +128,7 @@ class RequestContextMiddleware:
             access_log.info(
                 "request",
                 method=scope["method"],
-                path=_loggable(scope["path"]),
+                path=loggable_path(scope["path"]),
                 route=template,
                 status=status,
                 duration_ms=round(seconds * 1000, 2),

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.exc import DBAPIError
 
 from services.api.routers import pages
 from shared.actor import Role
@@ -395,3 +396,17 @@ async def test_the_share_token_never_reaches_the_log(client, tenant: Tenant, mon
     paths = [entry["path"] for entry in logs if entry.get("event") == "request"]
     assert paths.count("/pages/s/<token>/report") == 2
     assert link["token"] not in repr(logs)
+
+
+async def test_a_share_token_stays_out_of_the_log_of_an_unexpected_error(app, client, monkeypatch):
+    token = "cos_0123456789_" + "x" * 43
+
+    async def explode(token: str) -> None:
+        # A database error that is not an outage: answered (and logged) by the handlers.
+        raise DBAPIError("SELECT 1", None, Exception("boom"))
+
+    app.add_api_route("/pages/s/{token}/test/explode", explode, methods=["GET"])
+    with captured_logs(monkeypatch) as logs:
+        assert_problem(await client.get(f"/pages/s/{token}/test/explode"), 500, "internal_error")
+    assert any(entry.get("event") == "unhandled error" for entry in logs)
+    assert token not in repr(logs)
