@@ -51,6 +51,15 @@ class ResilientWorker(Worker):
         super().__init__(**options)
         self._backoff = Backoff(FIRST_RETRY_SECONDS, MAX_RETRY_SECONDS)
         self._redis_down = False
+        self._stopping = False
+
+    def handle_sig(self, signum: signal.Signals) -> None:
+        # arq stops by cancelling the poll loop and the jobs. A busy worker (a minute sweep's
+        # chunk jobs) was seen taking jobs and crons 60 s after SIGTERM: the cancellation
+        # did not end the loop (on Python 3.11 one landing as a Redis read's timeout scope
+        # exits is lost). The loop also looks at this flag, and close() cancels again.
+        self._stopping = True
+        super().handle_sig(signum)
 
     async def main(self) -> None:
         # arq's main() asks Redis for its INFO straight away and would end on an error.
@@ -64,6 +73,8 @@ class ResilientWorker(Worker):
         await super().main()
 
     async def _poll_iteration(self) -> None:
+        if self._stopping:
+            raise asyncio.CancelledError  # ends arq's main loop, as its cancellation would
         self._forget_jobs_cut_off_by_redis()
         try:
             await super()._poll_iteration()
@@ -119,8 +130,7 @@ class ResilientWorker(Worker):
         if self._pool is None:
             return
         await self._stop_polling()
-        # A job whose bookkeeping failed with Redis ends in an error: nothing to do about it.
-        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+        await self._stop_jobs()
         try:
             await self.pool.delete(self.health_check_key)
         except REDIS_UNAVAILABLE as exc:
@@ -143,6 +153,25 @@ class ResilientWorker(Worker):
         while not main.done() and asyncio.get_running_loop().time() < deadline:
             main.cancel()
             await asyncio.wait({main}, timeout=0.1)
+
+    async def _stop_jobs(self) -> None:
+        """Cancel the running jobs until they have ended, or the wait runs out (a job that
+        outlives it is left to the process's exit; arq runs it again, as after a kill).
+        A job whose bookkeeping failed with Redis ends in an error: nothing to do about it."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SHUTDOWN_WAIT_SECONDS
+        running = {task for task in self.tasks.values() if not task.done()}
+        while running and loop.time() < deadline:
+            for task in running:
+                task.cancel()
+            # A second before cancelling again: arq records a cancelled job for its retry.
+            await asyncio.wait(running, timeout=min(1.0, max(0.0, deadline - loop.time())))
+            running = {task for task in running if not task.done()}
+        if running:
+            logger.warning("jobs still running at shutdown", count=len(running))
+        await asyncio.gather(
+            *(task for task in self.tasks.values() if task.done()), return_exceptions=True
+        )
 
     async def _wait_for_redis(self, exc: BaseException) -> None:
         delay = self._backoff.next_delay()
