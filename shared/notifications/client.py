@@ -179,6 +179,13 @@ class CallbackClients:
         if per_origin is None:
             per_origin = self._gates[key] = asyncio.Semaphore(self._per_origin)
         held = contextlib.AsyncExitStack()
+        if not per_origin.locked() and not self._total.locked():
+            # Both free: taken at once, without arming a timeout (most sends, and cheaper).
+            await per_origin.acquire()
+            held.callback(per_origin.release)
+            await self._total.acquire()
+            held.callback(self._total.release)
+            return held
         try:
             async with asyncio.timeout(wait):
                 await per_origin.acquire()

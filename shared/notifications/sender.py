@@ -249,6 +249,15 @@ async def call(
     return Answer(at, status_code, error, latency_ms, text, throttle=throttle)
 
 
+# The states as the record statement takes them: an enum member's `.value` is a property
+# lookup, a visible share of a batch's CPU at thousands of callbacks a second.
+_PENDING, _DELIVERED, _DEAD = (
+    DeliveryStatus.pending.value,
+    DeliveryStatus.delivered.value,
+    DeliveryStatus.dead.value,
+)
+
+
 def _outcome(
     claimed: Claimed, answer: Answer, now: datetime, delays: Sequence[timedelta]
 ) -> dict[str, Any]:
@@ -263,17 +272,17 @@ def _outcome(
         "b_next": None,
     }
     if answer.deferred:  # due again at once; the gate throttles it, no attempt counted
-        return values | {"b_status": DeliveryStatus.pending.value, "b_next": answer.at}
+        return values | {"b_status": _PENDING, "b_next": answer.at}
     if answer.ok:
-        return values | {"b_status": DeliveryStatus.delivered.value, "b_delivered_at": answer.at}
+        return values | {"b_status": _DELIVERED, "b_delivered_at": answer.at}
     delay = None if answer.status_code == 410 else next_delay(attempts, delays=delays)
     if delay is not None and answer.throttle is not None:
         # A bot's rate limit (DingTalk holds a robot back 10 minutes): an earlier try
         # would only be refused again and spend an attempt.
         delay = max(delay, held_back(answer.throttle))
     if delay is None:
-        return values | {"b_status": DeliveryStatus.dead.value}
-    return values | {"b_status": DeliveryStatus.pending.value, "b_next": now + delay}
+        return values | {"b_status": _DEAD}
+    return values | {"b_status": _PENDING, "b_next": now + delay}
 
 
 # One statement, one round trip, whatever the batch's size: the outcomes travel as arrays
@@ -355,11 +364,11 @@ async def record(
     for (_, answer), outcome in zip(results, outcomes, strict=True):
         if answer.deferred:
             stats.deferred += 1
-        elif outcome["b_status"] == DeliveryStatus.delivered.value:
+        elif outcome["b_status"] == _DELIVERED:
             stats.delivered += 1
         else:
             stats.failed += 1
-            stats.dead += outcome["b_status"] == DeliveryStatus.dead.value
+            stats.dead += outcome["b_status"] == _DEAD
     return stats
 
 
