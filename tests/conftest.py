@@ -155,6 +155,10 @@ async def truncate_all(engine: AsyncEngine) -> None:
 
 async def clear_redis(redis: Any, settings: Settings) -> None:
     keys = [key async for key in redis.scan_iter(match=f"{settings.redis_prefix}*")]
+    # arq keeps a job's result under its id, unprefixed, and refuses that id again while it
+    # is kept: the minute sweep's chunk ids (`sweep:<minute>:<n>`) repeat within a minute,
+    # so a later test's sweep in the same minute would enqueue no chunk.
+    keys += [key async for key in redis.scan_iter(match="arq:result:sweep:*")]
     if keys:
         await redis.delete(*keys)
 
