@@ -2,50 +2,19 @@
 
 import asyncio
 import uuid
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
-from shared.actor import Role
 from shared.alerts import sweep
 from shared.alerts.models import Alert, AlertStatus
-from shared.campaigns.models import Level
 from shared.db import unit_of_work
-from shared.tasks.models import Task, TaskLevel, TaskStatus
+from shared.tasks.models import Task, TaskStatus
 from shared.timeutil import utcnow
 from tests.helpers import Tenant
-from tests.worker.test_alerts import campaign_with_owner, today
+from tests.worker.test_alerts import overdue_campaign
 
 pytestmark = pytest.mark.committed
-
-
-async def overdue_campaign(client, tenant: Tenant, session) -> tuple[uuid.UUID, Task]:
-    ctx = await campaign_with_owner(client, tenant, session)
-    cid = uuid.UUID(ctx["campaign"]["id"])
-    task = Task(
-        workspace_id=tenant.workspace_id,
-        campaign_id=cid,
-        code="M-003",
-        name="Pop-up store opening",
-        level=TaskLevel.task,
-        owner_id=uuid.UUID(ctx["owner"]["id"]),
-        planned_start=today() - timedelta(days=5),
-        planned_end=today() - timedelta(days=2),
-        priority=Level.high,
-        status=TaskStatus.in_progress,
-        progress=60,
-        supporting_departments=[],
-    )
-    session.add(task)
-    await session.commit()
-    enabled = await client.post(
-        "/v1/rules/templates/enable",
-        json={"keys": ["overdue_high_priority_task"]},
-        headers=tenant.auth(Role.editor),
-    )
-    assert enabled.status_code == 200, enabled.text
-    return cid, task
 
 
 async def test_the_sweep_fires_through_chunk_jobs_and_resolves(

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from tests.alerts.test_sweep import overdue_campaign
 from tests.telemetry.conftest import value
+from tests.worker.test_alerts import overdue_campaign
 
 pytestmark = pytest.mark.committed
 

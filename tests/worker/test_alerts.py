@@ -197,9 +197,7 @@ async def test_a_channel_silent_by_1700_fires_no_data(client, tenant: Tenant, se
     assert alert.message == "no impressions on offline_store today by 17:00"
 
 
-async def test_a_task_past_its_end_fires_task_overdue_until_done(
-    client, tenant: Tenant, session, runtime
-):
+async def overdue_campaign(client, tenant: Tenant, session) -> tuple[uuid.UUID, Task]:
     ctx = await campaign_with_owner(client, tenant, session)
     cid = uuid.UUID(ctx["campaign"]["id"])
     task = Task(
@@ -218,11 +216,19 @@ async def test_a_task_past_its_end_fires_task_overdue_until_done(
     )
     session.add(task)
     await session.commit()
-    await client.post(
+    enabled = await client.post(
         "/v1/rules/templates/enable",
         json={"keys": ["overdue_high_priority_task"]},
         headers=tenant.auth(Role.editor),
     )
+    assert enabled.status_code == 200, enabled.text
+    return cid, task
+
+
+async def test_a_task_past_its_end_fires_task_overdue_until_done(
+    client, tenant: Tenant, session, runtime
+):
+    cid, task = await overdue_campaign(client, tenant, session)
 
     async def watch() -> list[Alert]:
         async with unit_of_work(runtime.sessionmaker, runtime.job_queue) as work:
