@@ -21,7 +21,7 @@ from shared.metrics.models import Metric
 from shared.pagination import PageRequest, Results, SortKey, paginate
 from shared.rules import conditions
 from shared.rules import service as rules
-from shared.rules.evaluate import Context, evaluate
+from shared.rules.evaluate import Context, evaluate, wanted_metrics
 from shared.rules.models import Rule
 from shared.tenancy import get_in_workspace, in_workspace
 
@@ -103,28 +103,22 @@ async def evaluate_campaign(
         for rule, params in parsed
         if touched is None or rules.reads(rule, params, dictionary) & touched
     ]
-    wanted = set()
-    for rule, params in watching:
-        wanted |= {k for k in params.metrics() if k in dictionary}
-        if rule.min_sample_metric in dictionary:
-            wanted.add(rule.min_sample_metric)
-    context = Context(campaign, dictionary, now, frozenset(wanted), dict(watch.cache))
-    changed: list[Alert] = []
+    wanted = wanted_metrics(watching, dictionary)
+    context = Context(campaign, dictionary, now, wanted, dict(watch.cache))
+    evaluations = []
     for rule, params in watching:
         findings = state.inhibit(
             rule, await evaluate(session, rule, params, context), watch.inhibited
         )
-        if not state.worth_recording(rule, findings, watch.open_now):
-            continue
-        changed += await state.record(
-            session,
-            rule=rule,
-            campaign=campaign,
-            findings=findings,
-            now=now,
-            active_silences=watch.silences,
-        )
-    return changed
+        if state.worth_recording(rule, findings, watch.open_now):
+            evaluations.append((rule, findings))
+    return await state.record(
+        session,
+        campaign=campaign,
+        evaluations=evaluations,
+        now=now,
+        active_silences=watch.silences,
+    )
 
 
 # --- alerts, as people see them ------------------------------------------------------------

@@ -10,8 +10,10 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, Integer, Text, Uuid, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from shared.actor import Actor
 from shared.alerts import silences as silencing
@@ -27,21 +29,34 @@ def fingerprint(rule: Rule, campaign: Campaign, subject: str) -> str:
     return f"{rule.id}:{campaign.id}:{subject}"
 
 
-async def lock(session: AsyncSession, rule: Rule, campaign: Campaign) -> None:
-    await session.execute(
-        select(
-            func.pg_advisory_xact_lock(func.hashtext(str(rule.id)), func.hashtext(str(campaign.id)))
-        )
-    )
+_LOCK_RULES = text(
+    "SELECT count(pg_advisory_xact_lock(hashtext(rule_id), hashtext(:campaign_id))) "
+    "FROM unnest(CAST(:rule_ids AS text[])) AS rule_id"  # in the array's order
+)
 
 
-async def open_alerts(session: AsyncSession, rule: Rule, campaign: Campaign) -> dict[str, Alert]:
+async def lock(session: AsyncSession, rules: Sequence[Rule], campaign: Campaign) -> None:
+    """Take the (rule, campaign) locks of these rules in one statement, in the order of
+    the rules' ids: every evaluation takes them in that order, so two workers never wait
+    on each other crosswise."""
+    rule_ids = sorted(str(rule.id) for rule in rules)
+    await session.execute(_LOCK_RULES, {"campaign_id": str(campaign.id), "rule_ids": rule_ids})
+
+
+async def open_alerts(
+    session: AsyncSession, rules: Sequence[Rule], campaign: Campaign
+) -> dict[tuple[uuid.UUID, str], Alert]:
+    """The open alerts of these rules on the campaign, by (rule, subject)."""
     rows = await session.scalars(
         select(Alert)
-        .where(Alert.rule_id == rule.id, Alert.campaign_id == campaign.id, Alert.status.in_(OPEN))
-        .execution_options(populate_existing=True)  # as it is now that we hold the lock
+        .where(
+            Alert.rule_id.in_([r.id for r in rules]),
+            Alert.campaign_id == campaign.id,
+            Alert.status.in_(OPEN),
+        )
+        .execution_options(populate_existing=True)  # as it is now that we hold the locks
     )
-    return {alert.subject: alert for alert in rows}
+    return {(alert.rule_id, alert.subject): alert for alert in rows}
 
 
 async def open_on_campaign(session: AsyncSession, campaign: Campaign) -> set[tuple[uuid.UUID, str]]:
@@ -97,53 +112,153 @@ def inhibit(rule: Rule, findings: list[Finding], channels: set[str]) -> list[Fin
 async def record(
     session: AsyncSession,
     *,
-    rule: Rule,
     campaign: Campaign,
-    findings: list[Finding],
+    evaluations: Sequence[tuple[Rule, list[Finding]]],
     now: datetime,
     active_silences: Sequence[Silence],
 ) -> list[Alert]:
-    """Apply one evaluation's findings (already `inhibit`ed); returns the alerts that
-    changed state."""
-    await lock(session, rule, campaign)
-    alerts = await open_alerts(session, rule, campaign)
-    changed = []
-    for finding in findings:
-        alert = alerts.get(finding.subject)
-        if finding.state == "breached":
-            if alert is None:
-                alert = _new(rule, campaign, finding, now)
-                session.add(alert)
-                await _transition(session, alert, None, AlertStatus.pending, now)
-                changed.append(alert)
-            alert.last_seen_at, alert.value, alert.threshold = now, finding.value, finding.threshold
-            alert.message = finding.message or alert.message
-            alert.breaches += 1
-            alert.consecutive += 1
-            alert.clear_since = None
-            held = now - alert.first_seen_at >= timedelta(minutes=rule.hold_minutes)
-            if (
-                alert.status == AlertStatus.pending
-                and held
-                and alert.consecutive >= rule.hold_evaluations
-            ):
-                silence = silencing.covering(active_silences, alert, now)
-                alert.silenced = silence is not None
-                alert.silence_id = silence.id if silence is not None else None
-                await fire(session, alert, now)
-                changed.append(alert)
-        elif finding.state == "clear" and alert is not None:
-            alert.consecutive = 0
-            if alert.status == AlertStatus.pending:
-                await resolve(session, alert, now, note="cleared before it fired", actor=None)
-                changed.append(alert)
-            elif rule.auto_resolve:
-                alert.clear_since = alert.clear_since or now
-                if now - alert.clear_since >= timedelta(minutes=rule.clear_minutes):
-                    await resolve(session, alert, now, note="recovered", actor=None)
-                    changed.append(alert)
+    """Apply the findings (already `inhibit`ed) of these rules' evaluations on the
+    campaign, under their locks; returns the alerts that changed state."""
+    if not evaluations:
+        return []
+    rules = [rule for rule, _ in evaluations]
+    await lock(session, rules, campaign)
+    alerts = await open_alerts(session, rules, campaign)
+    changed: list[Alert] = []
+    seen_again: list[tuple[Alert, Finding]] = []
+    for rule, findings in evaluations:
+        for finding in findings:
+            alert = alerts.get((rule.id, finding.subject))
+            if alert is not None and finding.state == "breached" and not _fires(rule, alert, now):
+                seen_again.append((alert, finding))
+            else:
+                changed += await _apply(
+                    session, rule, campaign, finding, alert, now, active_silences
+                )
     await session.flush()
+    await _count_seen_again(session, seen_again, now)
     return list(dict.fromkeys(changed))  # an alert opened and fired at once is one change
+
+
+def _fires(rule: Rule, alert: Alert, now: datetime) -> bool:
+    """Whether one more breach fires this (open) alert: pending, held long enough and
+    often enough in a row."""
+    return (
+        alert.status == AlertStatus.pending
+        and now - alert.first_seen_at >= timedelta(minutes=rule.hold_minutes)
+        and alert.consecutive + 1 >= rule.hold_evaluations
+    )
+
+
+_SEEN_AGAIN = text(
+    """
+    UPDATE alerts SET
+        last_seen_at = :now, value = seen.value, threshold = seen.threshold,
+        message = coalesce(nullif(seen.message, ''), alerts.message),
+        breaches = alerts.breaches + 1, consecutive = alerts.consecutive + 1,
+        clear_since = NULL, version = alerts.version + 1, updated_at = now()
+    FROM unnest(
+        CAST(:ids AS uuid[]), CAST(:versions AS integer[]),
+        CAST(:values AS numeric[]), CAST(:thresholds AS numeric[]), CAST(:messages AS text[])
+    ) AS seen(id, version, value, threshold, message)
+    WHERE alerts.id = seen.id AND alerts.version = seen.version
+    RETURNING alerts.id, alerts.message, alerts.breaches, alerts.consecutive, alerts.version,
+        alerts.updated_at
+    """
+).columns(
+    id=Uuid,
+    message=Text,
+    breaches=Integer,
+    consecutive=Integer,
+    version=Integer,
+    updated_at=DateTime(timezone=True),
+)
+
+
+async def _count_seen_again(
+    session: AsyncSession, seen_again: list[tuple[Alert, Finding]], now: datetime
+) -> None:
+    """Open alerts breached again without changing state (the usual minute of a firing
+    alert): one statement for all of them instead of an ORM UPDATE each, under the same
+    version check (a person's acknowledgement in between is not overwritten: the
+    evaluation fails with `StaleDataError` and is tried again)."""
+    if not seen_again:
+        return
+    rows = await session.execute(
+        _SEEN_AGAIN,
+        {
+            "now": now,
+            "ids": [alert.id for alert, _ in seen_again],
+            "versions": [alert.version for alert, _ in seen_again],
+            "values": [finding.value for _, finding in seen_again],
+            "thresholds": [finding.threshold for _, finding in seen_again],
+            "messages": [finding.message for _, finding in seen_again],
+        },
+    )
+    updated = {row.id: row for row in rows}
+    for alert, finding in seen_again:
+        row = updated.get(alert.id)
+        if row is None:
+            raise StaleDataError(f"alert {alert.id} changed while it was evaluated")
+        fresh = {
+            "last_seen_at": now,
+            "value": finding.value,
+            "threshold": finding.threshold,
+            "message": row.message,
+            "breaches": row.breaches,
+            "consecutive": row.consecutive,
+            "clear_since": None,
+            "version": row.version,
+            "updated_at": row.updated_at,
+        }
+        for name, value in fresh.items():  # the session's copy as the row now is
+            set_committed_value(alert, name, value)
+
+
+async def _apply(
+    session: AsyncSession,
+    rule: Rule,
+    campaign: Campaign,
+    finding: Finding,
+    alert: Alert | None,
+    now: datetime,
+    active_silences: Sequence[Silence],
+) -> list[Alert]:
+    """One finding that opens, fires, clears or resolves an alert; returns those changed."""
+    changed = []
+    if finding.state == "breached":
+        if alert is None:
+            alert = _new(rule, campaign, finding, now)
+            session.add(alert)
+            await _transition(session, alert, None, AlertStatus.pending, now)
+            changed.append(alert)
+        alert.last_seen_at, alert.value, alert.threshold = now, finding.value, finding.threshold
+        alert.message = finding.message or alert.message
+        alert.breaches += 1
+        alert.consecutive += 1
+        alert.clear_since = None
+        held = now - alert.first_seen_at >= timedelta(minutes=rule.hold_minutes)
+        if (
+            alert.status == AlertStatus.pending
+            and held
+            and alert.consecutive >= rule.hold_evaluations
+        ):
+            silence = silencing.covering(active_silences, alert, now)
+            alert.silenced = silence is not None
+            alert.silence_id = silence.id if silence is not None else None
+            await fire(session, alert, now)
+            changed.append(alert)
+    elif finding.state == "clear" and alert is not None:
+        alert.consecutive = 0
+        if alert.status == AlertStatus.pending:
+            await resolve(session, alert, now, note="cleared before it fired", actor=None)
+            changed.append(alert)
+        elif rule.auto_resolve:
+            alert.clear_since = alert.clear_since or now
+            if now - alert.clear_since >= timedelta(minutes=rule.clear_minutes):
+                await resolve(session, alert, now, note="recovered", actor=None)
+                changed.append(alert)
+    return changed
 
 
 def _new(rule: Rule, campaign: Campaign, finding: Finding, now: datetime) -> Alert:

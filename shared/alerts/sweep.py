@@ -23,9 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.alerts import service
 from shared.alerts.models import OPEN, Alert, AlertStatus
 from shared.campaigns.models import BudgetLine, Campaign, CampaignStatus, Expense, Goal
+from shared.figures import series
 from shared.figures.models import CampaignChannel, Channel, MetricPoint
 from shared.metrics import service as metrics
-from shared.rules import conditions
+from shared.metrics.models import Metric
+from shared.rules import conditions, evaluate
 from shared.rules import service as rules
 from shared.rules.models import Condition, Rule
 from shared.tasks.models import Task
@@ -56,8 +58,58 @@ def _grouped(rows: Any) -> dict[uuid.UUID, list[Any]]:
     return found
 
 
+async def _read_figures(
+    session: AsyncSession,
+    campaigns: list[Campaign],
+    rules_of: dict[uuid.UUID, list[Rule]],
+    dictionaries: dict[uuid.UUID, dict[str, Metric]],
+    now: datetime,
+    caches: dict[uuid.UUID, dict[object, Any]],
+) -> None:
+    """The windows and series the campaigns' rules will read (`evaluate.planned_reads`),
+    each read once for all the campaigns that need it, into their caches."""
+    windows: dict[tuple[uuid.UUID, datetime | None], list[Campaign]] = defaultdict(list)
+    wanted: dict[tuple[uuid.UUID, datetime | None], set[str]] = defaultdict(set)
+    serieses: dict[tuple[uuid.UUID, evaluate.SeriesRead], list[Campaign]] = defaultdict(list)
+    for campaign in campaigns:
+        dictionary = dictionaries[campaign.workspace_id]
+        parsed = [(r, conditions.parse(r.condition, r.params)) for r in rules_of[campaign.id]]
+        context = evaluate.Context(
+            campaign, dictionary, now, evaluate.wanted_metrics(parsed, dictionary)
+        )
+        reads = evaluate.planned_reads(parsed, context)
+        for start in reads.windows:
+            windows[(campaign.workspace_id, start)].append(campaign)
+            wanted[(campaign.workspace_id, start)] |= context.wanted
+        for read in reads.series:
+            serieses[(campaign.workspace_id, read)].append(campaign)
+    for (workspace_id, start), found in windows.items():
+        keys = wanted[(workspace_id, start)]
+        totals = await series.totals_of_campaigns(
+            session, campaigns=found, dictionary=dictionaries[workspace_id], keys=keys, start=start
+        )
+        for campaign in found:
+            caches[campaign.id][("totals", start)] = (keys, totals[campaign.id])
+    for (workspace_id, read), found in serieses.items():
+        read_series = await series.series_of_campaigns(
+            session,
+            campaigns=found,
+            dictionary=dictionaries[workspace_id],
+            metric_key=read.metric,
+            granularity=read.period,
+            start=read.start,
+            end=read.end,
+        )
+        for campaign in found:
+            caches[campaign.id][read] = read_series[campaign.id]
+
+
 async def _prefetched(
-    session: AsyncSession, campaigns: list[Campaign], rules_of: dict[uuid.UUID, list[Rule]]
+    session: AsyncSession,
+    campaigns: list[Campaign],
+    rules_of: dict[uuid.UUID, list[Rule]],
+    dictionaries: dict[uuid.UUID, dict[str, Metric]],
+    now: datetime,
 ) -> dict[uuid.UUID, dict[object, Any]]:
     """Each campaign's `Context.cache`, filled with what its rules will read."""
     ids = [c.id for c in campaigns]
@@ -112,9 +164,11 @@ async def _prefetched(
             .group_by(MetricPoint.campaign_id, MetricPoint.metric_key, Channel.key)
         ):
             latest[(campaign_id, metric)][channel] = bucket
-    caches: dict[uuid.UUID, dict[object, Any]] = {}
+    caches: dict[uuid.UUID, dict[object, Any]] = defaultdict(dict)
+    await _read_figures(session, campaigns, rules_of, dictionaries, now, caches)
     for campaign_id in ids:
-        cache: dict[object, Any] = {
+        cache: dict[object, Any] = caches[campaign_id]
+        cache |= {
             "channels": set(channels.get(campaign_id, [])),
             "goals": goals.get(campaign_id, []),
             "tasks": tasks.get(campaign_id, []),
@@ -123,8 +177,26 @@ async def _prefetched(
             cache[("budget", table)] = sums.get(campaign_id, {})
         for metric in unseen:
             cache[("latest", metric)] = latest.get((campaign_id, metric), {})
-        caches[campaign_id] = cache
     return caches
+
+
+def _rules_of(campaigns: list[Campaign], candidates: list[Rule]) -> dict[uuid.UUID, list[Rule]]:
+    """Each campaign's rules, in the candidates' order: its own, and the workspace's
+    templates that apply to it (looked at per campaign of their workspace only)."""
+    by_id = {c.id: c for c in campaigns}
+    in_workspace: dict[uuid.UUID, list[Campaign]] = defaultdict(list)
+    for campaign in campaigns:
+        in_workspace[campaign.workspace_id].append(campaign)
+    found: dict[uuid.UUID, list[Rule]] = {c.id: [] for c in campaigns}
+    for rule in candidates:
+        if rule.campaign_id is not None:
+            watched = [by_id[rule.campaign_id]] if rule.campaign_id in by_id else []
+        else:
+            watched = in_workspace[rule.workspace_id]
+        for campaign in watched:
+            if rules.applies_to(rule, campaign):
+                found[campaign.id].append(rule)
+    return found
 
 
 async def _watches(
@@ -147,10 +219,7 @@ async def _watches(
             .order_by(Rule.created_at)
         )
     )
-    rules_of = {
-        c.id: [r for r in candidates if r.workspace_id == c.workspace_id and rules.applies_to(r, c)]
-        for c in campaigns
-    }
+    rules_of = _rules_of(campaigns, candidates)
     open_now = _grouped(
         await session.execute(
             select(Alert.campaign_id, Alert.rule_id, Alert.subject).where(
@@ -170,7 +239,7 @@ async def _watches(
             )
         )
     )
-    caches = await _prefetched(session, campaigns, rules_of)
+    caches = await _prefetched(session, campaigns, rules_of, dictionaries, now)
     return {
         c.id: service.Watch(
             dictionary=dictionaries[c.workspace_id],

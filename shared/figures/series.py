@@ -5,8 +5,9 @@ for a day is that day's clicks over that day's impressions, all channels togethe
 never as an average of ratios. Days, weeks and months are the campaign's local ones.
 """
 
+import uuid
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -138,67 +139,89 @@ def _needs_hours(
     return granularity == "hour" or not whole_days
 
 
+def _by_workspace_and_zone(campaigns: Sequence[Campaign]) -> list[list[Campaign]]:
+    """Campaigns that one query can read together: same workspace, same local days."""
+    groups: dict[tuple[uuid.UUID, str], list[Campaign]] = defaultdict(list)
+    for campaign in campaigns:
+        groups[(campaign.workspace_id, campaign.timezone)].append(campaign)
+    return list(groups.values())
+
+
+Aggregates = dict[tuple[str | None, datetime | None], dict[str, Decimal | None]]
+
+
 async def _aggregates(
     session: AsyncSession,
     *,
-    campaign: Campaign,
+    campaigns: Sequence[Campaign],
     dictionary: dict[str, Metric],
     keys: set[str],
     granularity: Granularity | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
     channel: str | None = None,
-) -> dict[tuple[str | None, datetime | None], dict[str, Decimal | None]]:
-    """The base inputs of `keys`, aggregated per (channel or None for all, period or None).
+) -> dict[uuid.UUID, Aggregates]:
+    """Each campaign's base inputs of `keys`, aggregated per (channel or None for all,
+    period or None); a campaign without figures has none.
 
     Whole local days are read from the daily rollups; hours, and windows that cut a day,
     from the hourly points. One query per aggregation kind among the inputs (usually
-    one: sum) and grouping.
+    one: sum) and grouping, for all the campaigns of one workspace and time zone: the
+    minute sweep reads a chunk of campaigns' windows as cheaply as one campaign's.
     """
     inputs: set[str] = set()
     for key in keys:
         inputs |= base_keys(key, dictionary)
-    zone = ZoneInfo(campaign.timezone)
-    by_day = not _needs_hours(campaign, granularity, start, end)
-    table: Any = MetricDay if by_day else MetricPoint
-    period_of, aggregate = (_daily_period, _daily) if by_day else (_hourly_period, _hourly)
-    # (metric, channel, period) -> (figure, values behind it); totals are combined here
-    # rather than queried again, so each aggregation kind costs one query.
-    parts: dict[tuple[str, str, datetime | None], tuple[Decimal, int]] = {}
-    for kind in {dictionary[k].aggregation for k in inputs}:
-        groups: list[Any] = [table.metric_key, Channel.key.label("channel")]
-        if granularity is not None:
-            groups.append(period_of(granularity, campaign.timezone).label("period"))
-        figure, samples = aggregate(kind)
-        query = (
-            select(*groups, figure.label("figure"), samples.label("samples"))
-            .join(Channel, Channel.id == table.channel_id)
-            .where(
-                table.workspace_id == campaign.workspace_id,
-                table.campaign_id == campaign.id,
-                table.metric_key.in_([k for k in inputs if dictionary[k].aggregation == kind]),
-            )
-            .group_by(*groups)
-        )
-        if by_day:
-            if start is not None:
-                query = query.where(MetricDay.day >= start.astimezone(zone).date())
-            if end is not None:
-                query = query.where(MetricDay.day < end.astimezone(zone).date())
-        else:
-            if start is not None:
-                query = query.where(MetricPoint.bucket >= start)
-            if end is not None:
-                query = query.where(MetricPoint.bucket < end)
-        if channel is not None:
-            query = query.where(Channel.key == channel)
-        rows = await (await session.connection()).execute(query)  # Core: no ORM loading
-        for metric_key, channel_key, *rest in rows:
-            period = rest[0] if granularity is not None else None
-            parts[(metric_key, channel_key, period)] = (rest[-2], int(rest[-1]))
-
     kinds = {key: dictionary[key].aggregation for key in inputs}
-    result: dict[tuple[str | None, datetime | None], dict[str, Decimal | None]] = {}
+    # (campaign, metric, channel, period) -> (figure, values behind it); totals are
+    # combined here rather than queried again, so each aggregation kind costs one query.
+    parts: dict[uuid.UUID, dict[tuple[str, str, datetime | None], tuple[Decimal, int]]]
+    parts = defaultdict(dict)
+    for group in _by_workspace_and_zone(campaigns):
+        first = group[0]
+        zone = ZoneInfo(first.timezone)
+        by_day = not _needs_hours(first, granularity, start, end)
+        table: Any = MetricDay if by_day else MetricPoint
+        period_of, aggregate = (_daily_period, _daily) if by_day else (_hourly_period, _hourly)
+        for kind in set(kinds.values()):
+            groups: list[Any] = [table.campaign_id, table.metric_key, Channel.key.label("channel")]
+            if granularity is not None:
+                groups.append(period_of(granularity, first.timezone).label("period"))
+            figure, samples = aggregate(kind)
+            query = (
+                select(*groups, figure.label("figure"), samples.label("samples"))
+                .join(Channel, Channel.id == table.channel_id)
+                .where(
+                    table.workspace_id == first.workspace_id,
+                    table.campaign_id.in_([c.id for c in group]),
+                    table.metric_key.in_([k for k in inputs if kinds[k] == kind]),
+                )
+                .group_by(*groups)
+            )
+            if by_day:
+                if start is not None:
+                    query = query.where(MetricDay.day >= start.astimezone(zone).date())
+                if end is not None:
+                    query = query.where(MetricDay.day < end.astimezone(zone).date())
+            else:
+                if start is not None:
+                    query = query.where(MetricPoint.bucket >= start)
+                if end is not None:
+                    query = query.where(MetricPoint.bucket < end)
+            if channel is not None:
+                query = query.where(Channel.key == channel)
+            rows = await (await session.connection()).execute(query)  # Core: no ORM loading
+            for campaign_id, metric_key, channel_key, *rest in rows:
+                period = rest[0] if granularity is not None else None
+                parts[campaign_id][(metric_key, channel_key, period)] = (rest[-2], int(rest[-1]))
+    return {c.id: _combined(parts.get(c.id, {}), kinds) for c in campaigns}
+
+
+def _combined(
+    parts: dict[tuple[str, str, datetime | None], tuple[Decimal, int]],
+    kinds: dict[str, Aggregation],
+) -> Aggregates:
+    result: Aggregates = {}
     across: dict[datetime | None, dict[str, list[tuple[Decimal, int]]]] = {}
     for (key, channel_key, period), (figure, samples) in parts.items():
         own = figure / samples if kinds[key] == Aggregation.average else figure
@@ -258,9 +281,35 @@ async def read_series(
                 )
             ],
         )
-    inputs = await _aggregates(
+    found = await series_of_campaigns(
         session,
-        campaign=campaign,
+        campaigns=[campaign],
+        dictionary=dictionary,
+        metric_key=metric_key,
+        granularity=granularity,
+        start=start,
+        end=end,
+        channel=channel,
+    )
+    return found[campaign.id]
+
+
+async def series_of_campaigns(
+    session: AsyncSession,
+    *,
+    campaigns: Sequence[Campaign],
+    dictionary: dict[str, Metric],
+    metric_key: str,
+    granularity: Granularity,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    channel: str | None = None,
+) -> dict[uuid.UUID, Series]:
+    """`read_series` of several campaigns at once, unchecked: for the minute sweep, whose
+    rules ask for series of known metrics over a few periods."""
+    found = await _aggregates(
+        session,
+        campaigns=campaigns,
         dictionary=dictionary,
         keys={metric_key},
         granularity=granularity,
@@ -269,6 +318,15 @@ async def read_series(
         channel=channel,
     )
     value_of = evaluator(metric_key, dictionary)
+    return {
+        campaign_id: _series(metric_key, granularity, inputs, value_of)
+        for campaign_id, inputs in found.items()
+    }
+
+
+def _series(
+    metric_key: str, granularity: Granularity, inputs: Aggregates, value_of: Evaluator
+) -> Series:
     total: list[SeriesPoint] = []
     channels: dict[str, list[SeriesPoint]] = defaultdict(list)
     for (name, moment), base in sorted(inputs.items(), key=lambda i: (i[0][0] or "", i[0][1])):
@@ -288,17 +346,36 @@ async def window_totals(
     end: datetime | None = None,
 ) -> dict[str | None, dict[str, Decimal | None]]:
     """Each metric over [start, end): for all channels (key None) and per channel key."""
-    known = {k for k in keys if k in dictionary}
-    inputs = await _aggregates(
-        session, campaign=campaign, dictionary=dictionary, keys=known, start=start, end=end
+    found = await totals_of_campaigns(
+        session, campaigns=[campaign], dictionary=dictionary, keys=keys, start=start, end=end
     )
-    per_channel: dict[str | None, dict[str, Decimal | None]] = {None: {}}
-    per_channel.update({name: base for (name, _), base in inputs.items()})
+    return found[campaign.id]
+
+
+async def totals_of_campaigns(
+    session: AsyncSession,
+    *,
+    campaigns: Sequence[Campaign],
+    dictionary: dict[str, Metric],
+    keys: set[str],
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> dict[uuid.UUID, dict[str | None, dict[str, Decimal | None]]]:
+    """`window_totals` of several campaigns, read together."""
+    known = {k for k in keys if k in dictionary}
+    found = await _aggregates(
+        session, campaigns=campaigns, dictionary=dictionary, keys=known, start=start, end=end
+    )
     value_of = {key: evaluator(key, dictionary) for key in known}
-    return {
-        name: {key: value_of[key](base) if key in known else None for key in keys}
-        for name, base in per_channel.items()
-    }
+    totals = {}
+    for campaign_id, inputs in found.items():
+        per_channel: dict[str | None, dict[str, Decimal | None]] = {None: {}}
+        per_channel.update({name: base for (name, _), base in inputs.items()})
+        totals[campaign_id] = {
+            name: {key: value_of[key](base) if key in known else None for key in keys}
+            for name, base in per_channel.items()
+        }
+    return totals
 
 
 async def campaign_totals(

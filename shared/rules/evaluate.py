@@ -5,6 +5,7 @@ do to alerts is `shared.alerts.state`; a preview shows them as they are.
 """
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -59,6 +60,53 @@ class Context:
     def midnight(self, days_ago: int = 0) -> datetime:
         today = self.campaign.local_date(self.now) - timedelta(days=days_ago)
         return datetime.combine(today, time(0), tzinfo=self.zone)
+
+
+def wanted_metrics(
+    rules: Iterable[tuple[Rule, c.Params]], dictionary: dict[str, Metric]
+) -> frozenset[str]:
+    """Every metric these rules read: their windows are read once for all of them."""
+    wanted = set()
+    for rule, params in rules:
+        wanted |= {k for k in params.metrics() if k in dictionary}
+        if rule.min_sample_metric in dictionary:
+            wanted.add(rule.min_sample_metric)
+    return frozenset(wanted)
+
+
+@dataclass(frozen=True)
+class SeriesRead:
+    """A series a change rule compares periods of; also its key in `Context.cache`."""
+
+    metric: str
+    period: Literal["hour", "day"]
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Reads:
+    """The figures a campaign's rules will read at one moment: the starts of the windows
+    they total (None: since the beginning) and the series they compare. The minute sweep
+    reads them for a chunk of campaigns at once and puts them in each `Context.cache`."""
+
+    windows: frozenset[datetime | None]
+    series: frozenset[SeriesRead]
+
+
+def planned_reads(rules: Iterable[tuple[Rule, c.Params]], context: Context) -> Reads:
+    windows: set[datetime | None] = set()
+    reads: set[SeriesRead] = set()
+    for _, params in rules:
+        if params.metrics() - set(context.dictionary):
+            continue  # a metric gone from the dictionary: the rule reads nothing
+        if isinstance(params, c.Threshold):
+            windows.add(_threshold_start(params, context))
+        elif isinstance(params, c.BelowTarget):
+            windows.add(None)
+        elif isinstance(params, c.Change):
+            reads.add(_series_read(params, context))
+    return Reads(frozenset(windows), frozenset(reads))
 
 
 async def evaluate(
@@ -128,14 +176,16 @@ async def _window(
     return found
 
 
+def _threshold_start(params: c.Threshold, context: Context) -> datetime:
+    if params.window == "today":
+        return context.midnight()
+    return context.now - timedelta(hours=params.hours)
+
+
 async def _threshold(
     session: AsyncSession, rule: Rule, params: c.Threshold, context: Context
 ) -> list[Finding]:
-    start = (
-        context.midnight()
-        if params.window == "today"
-        else context.now - timedelta(hours=params.hours)
-    )
+    start = _threshold_start(params, context)
     totals = await _window(session, rule, {params.metric}, context, start)
     metric = context.dictionary[params.metric]
     compare = {
@@ -225,26 +275,37 @@ async def _below_target(
     return findings
 
 
+def _periods_before(params: c.Change) -> int:
+    return params.periods if params.against == "trailing_mean" else 1
+
+
+def _series_read(params: c.Change, context: Context) -> SeriesRead:
+    """The last whole period and the ones it is compared with."""
+    before = _periods_before(params)
+    if params.period == "day":
+        return SeriesRead(params.metric, "day", context.midnight(before + 1), context.midnight())
+    end = context.now.replace(minute=0, second=0, microsecond=0)
+    return SeriesRead(params.metric, "hour", end - timedelta(hours=before + 1), end)
+
+
 async def _change(
     session: AsyncSession, rule: Rule, params: c.Change, context: Context
 ) -> list[Finding]:
-    before = params.periods if params.against == "trailing_mean" else 1
-    if params.period == "day":
-        end = context.midnight()
-        start, step = context.midnight(before + 1), timedelta(days=1)
-    else:
-        end = context.now.replace(minute=0, second=0, microsecond=0)
-        step = timedelta(hours=1)
-        start = end - step * (before + 1)
-    read = await series.read_series(
-        session,
-        campaign=context.campaign,
-        dictionary=context.dictionary,
-        metric_key=params.metric,
-        granularity=params.period,
-        start=start,
-        end=end,
-    )
+    wanted = _series_read(params, context)
+    before = _periods_before(params)
+    end = wanted.end
+    step = timedelta(days=1) if params.period == "day" else timedelta(hours=1)
+    read = context.cache.get(wanted)
+    if read is None:
+        read = await series.read_series(
+            session,
+            campaign=context.campaign,
+            dictionary=context.dictionary,
+            metric_key=params.metric,
+            granularity=params.period,
+            start=wanted.start,
+            end=end,
+        )
     findings = []
     names = await _channels(session, rule, context) | set(read.channels)
     for subject, channel in _subjects(rule, names):

@@ -6,7 +6,8 @@ import uuid
 import pytest
 from sqlalchemy import select, update
 
-from shared.alerts import sweep
+from shared.actor import Role
+from shared.alerts import state, sweep
 from shared.alerts.models import Alert, AlertStatus
 from shared.db import unit_of_work
 from shared.tasks.models import Task, TaskStatus
@@ -46,6 +47,44 @@ async def test_two_sweeps_at_once_open_one_alert(client, tenant: Tenant, session
     await asyncio.gather(sweep_once(), sweep_once())
     [alert] = (await session.scalars(select(Alert).where(Alert.campaign_id == cid))).all()
     assert (alert.task_id, alert.status, alert.breaches) == (task.id, AlertStatus.firing, 2)
+
+
+async def test_an_acknowledgement_during_a_sweep_is_not_overwritten(
+    client, tenant: Tenant, session, runtime, monkeypatch
+):
+    """A breach counted again is one UPDATE for all of a campaign's alerts, checked
+    against the version read under the evaluation's locks: a person acknowledging the
+    alert in between wins, and the campaign's evaluation is simply tried again."""
+    cid, _ = await overdue_campaign(client, tenant, session)
+
+    async def sweep_once() -> list[Alert]:
+        async with unit_of_work(runtime.sessionmaker, runtime.job_queue) as work:
+            return await sweep.watch_campaigns(work, campaign_ids=[cid], now=utcnow())
+
+    await sweep_once()
+    [alert] = (await session.scalars(select(Alert).where(Alert.campaign_id == cid))).all()
+    assert (alert.status, alert.breaches) == (AlertStatus.firing, 1)
+    read_under_lock = state.open_alerts
+
+    async def acknowledged_meanwhile(*args, **kwargs):
+        found = await read_under_lock(*args, **kwargs)
+        answer = await client.post(
+            f"/v1/alerts/{alert.id}/acknowledge",
+            json={"comment": "on it"},
+            headers=tenant.auth(Role.editor),
+        )
+        assert answer.status_code == 200, answer.text
+        return found
+
+    monkeypatch.setattr(state, "open_alerts", acknowledged_meanwhile)
+    assert await sweep_once() == []
+    await session.refresh(alert)
+    assert (alert.status, alert.breaches) == (AlertStatus.acknowledged, 1)
+
+    monkeypatch.setattr(state, "open_alerts", read_under_lock)
+    await sweep_once()  # the next look counts the breach on the acknowledged alert
+    await session.refresh(alert)
+    assert (alert.status, alert.breaches, alert.consecutive) == (AlertStatus.acknowledged, 2, 2)
 
 
 async def _chunks(runtime) -> list[list[uuid.UUID]]:
