@@ -95,6 +95,22 @@ async def evaluate_campaign(
     now: datetime,
     touched_metrics: Iterable[str] | None = None,
 ) -> list[Alert]:
+    found = await findings_of(
+        session, campaign=campaign, watch=watch, now=now, touched_metrics=touched_metrics
+    )
+    return await state.record(session, evaluated=[found], now=now)
+
+
+async def findings_of(
+    session: AsyncSession,
+    *,
+    campaign: Campaign,
+    watch: Watch,
+    now: datetime,
+    touched_metrics: Iterable[str] | None = None,
+) -> state.Evaluated:
+    """The campaign's rules evaluated (read-only), keeping the findings that can change
+    an alert."""
     dictionary = watch.dictionary
     touched = set(touched_metrics) if touched_metrics is not None else None
     parsed = [(rule, conditions.parse(rule.condition, rule.params)) for rule in watch.rules]
@@ -103,8 +119,7 @@ async def evaluate_campaign(
         for rule, params in parsed
         if touched is None or rules.reads(rule, params, dictionary) & touched
     ]
-    wanted = wanted_metrics(watching, dictionary)
-    context = Context(campaign, dictionary, now, wanted, dict(watch.cache))
+    context = Context(campaign, dictionary, now, wanted_metrics(watching, dictionary), watch.cache)
     evaluations = []
     for rule, params in watching:
         findings = state.inhibit(
@@ -112,13 +127,7 @@ async def evaluate_campaign(
         )
         if state.worth_recording(rule, findings, watch.open_now):
             evaluations.append((rule, findings))
-    return await state.record(
-        session,
-        campaign=campaign,
-        evaluations=evaluations,
-        now=now,
-        active_silences=watch.silences,
-    )
+    return state.Evaluated(campaign, evaluations, watch.silences)
 
 
 # --- alerts, as people see them ------------------------------------------------------------

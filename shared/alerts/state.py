@@ -7,7 +7,8 @@ guarantee underneath: no code path can open a second alert for the same thing.
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, Integer, Text, Uuid, select, text
@@ -21,6 +22,7 @@ from shared.alerts.models import OPEN, Alert, AlertStatus, AlertTransition, Sile
 from shared.campaigns.models import Campaign
 from shared.events import kinds
 from shared.events.service import record_event
+from shared.ids import new_id
 from shared.rules.evaluate import Finding
 from shared.rules.models import Condition, Rule
 
@@ -29,34 +31,39 @@ def fingerprint(rule: Rule, campaign: Campaign, subject: str) -> str:
     return f"{rule.id}:{campaign.id}:{subject}"
 
 
-_LOCK_RULES = text(
-    "SELECT count(pg_advisory_xact_lock(hashtext(rule_id), hashtext(:campaign_id))) "
-    "FROM unnest(CAST(:rule_ids AS text[])) AS rule_id"  # in the array's order
+_LOCK = text(
+    "SELECT count(pg_advisory_xact_lock(hashtext(rule_id), hashtext(campaign_id))) "
+    "FROM unnest(CAST(:campaign_ids AS text[]), CAST(:rule_ids AS text[])) "
+    "AS watched(campaign_id, rule_id)"  # taken in the arrays' order
 )
 
 
-async def lock(session: AsyncSession, rules: Sequence[Rule], campaign: Campaign) -> None:
-    """Take the (rule, campaign) locks of these rules in one statement, in the order of
-    the rules' ids: every evaluation takes them in that order, so two workers never wait
-    on each other crosswise."""
-    rule_ids = sorted(str(rule.id) for rule in rules)
-    await session.execute(_LOCK_RULES, {"campaign_id": str(campaign.id), "rule_ids": rule_ids})
+async def lock(session: AsyncSession, pairs: Iterable[tuple[Campaign, Rule]]) -> None:
+    """Take the (rule, campaign) locks in one statement, ordered by campaign then rule id:
+    every evaluation takes them in that order, so two workers never wait on each other
+    crosswise."""
+    ordered = sorted({(str(campaign.id), str(rule.id)) for campaign, rule in pairs})
+    await session.execute(
+        _LOCK,
+        {"campaign_ids": [c for c, _ in ordered], "rule_ids": [r for _, r in ordered]},
+    )
 
 
 async def open_alerts(
-    session: AsyncSession, rules: Sequence[Rule], campaign: Campaign
-) -> dict[tuple[uuid.UUID, str], Alert]:
-    """The open alerts of these rules on the campaign, by (rule, subject)."""
+    session: AsyncSession, pairs: Iterable[tuple[Campaign, Rule]]
+) -> dict[tuple[uuid.UUID, uuid.UUID, str], Alert]:
+    """The open alerts of these rules on these campaigns, by (campaign, rule, subject)."""
+    pairs = list(pairs)
     rows = await session.scalars(
         select(Alert)
         .where(
-            Alert.rule_id.in_([r.id for r in rules]),
-            Alert.campaign_id == campaign.id,
+            Alert.campaign_id.in_({campaign.id for campaign, _ in pairs}),
+            Alert.rule_id.in_({rule.id for _, rule in pairs}),
             Alert.status.in_(OPEN),
         )
         .execution_options(populate_existing=True)  # as it is now that we hold the locks
     )
-    return {(alert.rule_id, alert.subject): alert for alert in rows}
+    return {(a.campaign_id, a.rule_id, a.subject): a for a in rows}
 
 
 async def open_on_campaign(session: AsyncSession, campaign: Campaign) -> set[tuple[uuid.UUID, str]]:
@@ -109,45 +116,56 @@ def inhibit(rule: Rule, findings: list[Finding], channels: set[str]) -> list[Fin
     ]
 
 
+@dataclass(frozen=True)
+class Evaluated:
+    """One campaign's evaluations worth recording: each rule with its findings."""
+
+    campaign: Campaign
+    evaluations: list[tuple[Rule, list[Finding]]]
+    active_silences: Sequence[Silence]
+
+
 async def record(
-    session: AsyncSession,
-    *,
-    campaign: Campaign,
-    evaluations: Sequence[tuple[Rule, list[Finding]]],
-    now: datetime,
-    active_silences: Sequence[Silence],
+    session: AsyncSession, *, evaluated: Sequence[Evaluated], now: datetime
 ) -> list[Alert]:
-    """Apply the findings (already `inhibit`ed) of these rules' evaluations on the
-    campaign, under their locks; returns the alerts that changed state."""
-    if not evaluations:
+    """Apply the findings (already `inhibit`ed) of these campaigns' evaluations under
+    their locks; returns the alerts that changed state. The locks, the open alerts and
+    the breaches counted again take one statement each for all the campaigns: the minute
+    sweep records a chunk of campaigns at once."""
+    pairs = [(e.campaign, rule) for e in evaluated for rule, _ in e.evaluations]
+    if not pairs:
         return []
-    rules = [rule for rule, _ in evaluations]
-    await lock(session, rules, campaign)
-    alerts = await open_alerts(session, rules, campaign)
+    await lock(session, pairs)
+    alerts = await open_alerts(session, pairs)
     changed: list[Alert] = []
     seen_again: list[tuple[Alert, Finding]] = []
-    for rule, findings in evaluations:
-        for finding in findings:
-            alert = alerts.get((rule.id, finding.subject))
-            if alert is not None and finding.state == "breached" and not _fires(rule, alert, now):
-                seen_again.append((alert, finding))
-            else:
+    for found in evaluated:
+        campaign = found.campaign
+        for rule, findings in found.evaluations:
+            for finding in findings:
+                alert = alerts.get((campaign.id, rule.id, finding.subject))
+                if alert is not None and _breached_again(rule, finding, alert, now):
+                    seen_again.append((alert, finding))
+                    continue
                 changed += await _apply(
-                    session, rule, campaign, finding, alert, now, active_silences
+                    session, rule, campaign, finding, alert, now, found.active_silences
                 )
     await session.flush()
     await _count_seen_again(session, seen_again, now)
     return list(dict.fromkeys(changed))  # an alert opened and fired at once is one change
 
 
-def _fires(rule: Rule, alert: Alert, now: datetime) -> bool:
-    """Whether one more breach fires this (open) alert: pending, held long enough and
-    often enough in a row."""
-    return (
+def _breached_again(rule: Rule, finding: Finding, alert: Alert, now: datetime) -> bool:
+    """A breach of an open alert that does not fire it (pending, held long enough and
+    often enough in a row): counted, nothing else changes."""
+    if finding.state != "breached":
+        return False
+    fires = (
         alert.status == AlertStatus.pending
         and now - alert.first_seen_at >= timedelta(minutes=rule.hold_minutes)
         and alert.consecutive + 1 >= rule.hold_evaluations
     )
+    return not fires
 
 
 _SEEN_AGAIN = text(
@@ -263,6 +281,7 @@ async def _apply(
 
 def _new(rule: Rule, campaign: Campaign, finding: Finding, now: datetime) -> Alert:
     return Alert(
+        id=new_id(),  # known before the flush: its first transition refers to it
         workspace_id=campaign.workspace_id,
         rule_id=rule.id,
         campaign_id=campaign.id,
@@ -293,7 +312,6 @@ async def _transition(
     note: str | None = None,
 ) -> None:
     alert.status = after
-    await session.flush()  # the alert's id and row exist before its history refers to them
     session.add(
         AlertTransition(
             workspace_id=alert.workspace_id,
