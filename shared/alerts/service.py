@@ -75,15 +75,21 @@ async def watch_campaign(
     campaign = await session.get(Campaign, campaign_id)
     if campaign is None or campaign.status != CampaignStatus.active:
         return []
-    watch = Watch(
+    watch = await watch_of(session, campaign, now)
+    return await evaluate_campaign(
+        session, campaign=campaign, watch=watch, now=now, touched_metrics=touched_metrics
+    )
+
+
+async def watch_of(session: AsyncSession, campaign: Campaign, now: datetime) -> Watch:
+    """What one campaign's evaluation reads, read for it alone (its figures as its rules
+    ask for them)."""
+    return Watch(
         dictionary=await metrics.dictionary(session, workspace_id=campaign.workspace_id),
         silences=await active_silences(session, campaign.workspace_id, now),
         rules=await rules.rules_for(session, campaign),
         open_now=await state.open_on_campaign(session, campaign),
         inhibited=await state.inhibiting_channels(session, campaign),
-    )
-    return await evaluate_campaign(
-        session, campaign=campaign, watch=watch, now=now, touched_metrics=touched_metrics
     )
 
 

@@ -202,9 +202,11 @@ def _rules_of(campaigns: list[Campaign], candidates: list[Rule]) -> dict[uuid.UU
     return found
 
 
-async def _watches(
+async def watches(
     session: AsyncSession, campaigns: list[Campaign], now: datetime
 ) -> dict[uuid.UUID, service.Watch]:
+    """What each campaign's evaluation reads (`service.watch_of`), read for all of them
+    together, the figures its rules will ask for included."""
     ids = [c.id for c in campaigns]
     workspace_ids = {c.workspace_id for c in campaigns}
     dictionaries = {
@@ -272,13 +274,13 @@ async def watch_campaigns(
     )
     if not campaigns:
         return []
-    watches = await _watches(session, campaigns, now)
+    found = await watches(session, campaigns, now)
     evaluated = []
     for campaign in campaigns:
         try:
             evaluated.append(
                 await service.findings_of(
-                    session, campaign=campaign, watch=watches[campaign.id], now=now
+                    session, campaign=campaign, watch=found[campaign.id], now=now
                 )
             )
         except DBAPIError:
