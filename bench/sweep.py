@@ -358,16 +358,18 @@ async def count_queries(database_url: str, sample: int) -> float:
 
 
 async def _busy(redis: Any, queue: str) -> list[str]:
-    """The sweep's jobs still queued or running (the other crons' own ticks aside)."""
+    """The sweep's jobs still queued or running: its chunks and the bench's own job
+    (not the other crons' ticks, nor a daily report falling due meanwhile)."""
     queued = await redis.zrangebyscore(queue, "-inf", time.time() * 1000)
     running = [
-        key[len(b"arq:in-progress:") :] async for key in redis.scan_iter("arq:in-progress:*")
+        key[len(b"arq:in-progress:") :]
+        async for key in redis.scan_iter("arq:in-progress:*", count=10_000)
     ]
-    return [i.decode() for i in [*queued, *running] if not i.startswith(b"cron:")]
+    return [i.decode() for i in [*queued, *running] if i.startswith((b"sweep:", b"bench-sweep:"))]
 
 
 async def _sweep_results(redis: Any) -> set[bytes]:
-    return {key async for key in redis.scan_iter("arq:result:*sweep*")}
+    return {key async for key in redis.scan_iter("arq:result:*sweep*", count=10_000)}
 
 
 async def run_sweep(redis_url: str, settings: Settings, limit: float = 300) -> tuple[float, int]:
