@@ -350,7 +350,9 @@ async def count_queries(database_url: str, sample: int) -> float:
                 )
             )
             statements = 0
-            await sweep.watch_campaigns(session, campaign_ids=ids, now=utcnow())
+            for start in range(0, len(ids), sweep.CHUNK):  # as the workers' chunk jobs
+                chunk = ids[start : start + sweep.CHUNK]
+                await sweep.watch_campaigns(session, campaign_ids=chunk, now=utcnow())
             await session.rollback()
         return statements / len(ids)
     finally:
