@@ -15,14 +15,29 @@ def _dumps(event: Any, **options: Any) -> str:
     ).decode()
 
 
+class _StderrLine:
+    """Where our own (structlog) entries go: one rendered line each, straight to whatever
+    `sys.stderr` is when written (tests swap it), not through the standard library's
+    logging, whose record, handler and formatter took ~80 us of an ~85 us access-log line
+    (measured: 20,000 lines to /dev/null)."""
+
+    def __init__(self, name: str | None = None) -> None:
+        self.name = name
+
+    def msg(self, message: str) -> None:
+        sys.stderr.write(message + "\n")
+
+    debug = info = warning = warn = error = critical = exception = fatal = log = msg
+
+
+def _logger_name(logger: Any, method_name: str, event_dict: Any) -> Any:
+    name = getattr(logger, "name", None)
+    if name:
+        event_dict.setdefault("logger", name)
+    return event_dict
+
+
 def configure(level: str = "INFO", fmt: str = "json") -> None:
-    shared_processors: list[structlog.types.Processor] = [
-        structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_log_level,
-        structlog.stdlib.add_logger_name,
-        structlog.stdlib.ExtraAdder(),
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-    ]
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer(serializer=_dumps)
         if fmt == "json"
@@ -31,11 +46,26 @@ def configure(level: str = "INFO", fmt: str = "json") -> None:
         )
     )
     structlog.configure(
-        processors=[*shared_processors, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            _logger_name,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        logger_factory=_StderrLine,
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         cache_logger_on_first_use=True,
     )
+    # Other libraries' standard-library records (uvicorn, arq, SQLAlchemy): the same lines.
+    shared_processors: list[structlog.types.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.ExtraAdder(),
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared_processors,
         processors=[
