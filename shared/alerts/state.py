@@ -156,16 +156,18 @@ async def record(
 
 
 def _breached_again(rule: Rule, finding: Finding, alert: Alert, now: datetime) -> bool:
-    """A breach of an open alert that does not fire it (pending, held long enough and
-    often enough in a row): counted, nothing else changes."""
-    if finding.state != "breached":
-        return False
-    fires = (
+    """A breach of an open alert that does not fire it: counted, nothing else changes."""
+    return finding.state == "breached" and not _fires(rule, alert, now, alert.consecutive + 1)
+
+
+def _fires(rule: Rule, alert: Alert, now: datetime, consecutive: int) -> bool:
+    """Whether a pending alert breached `consecutive` times in a row fires: held long
+    enough and often enough."""
+    return (
         alert.status == AlertStatus.pending
         and now - alert.first_seen_at >= timedelta(minutes=rule.hold_minutes)
-        and alert.consecutive + 1 >= rule.hold_evaluations
+        and consecutive >= rule.hold_evaluations
     )
-    return not fires
 
 
 _SEEN_AGAIN = text(
@@ -255,12 +257,7 @@ async def _apply(
         alert.breaches += 1
         alert.consecutive += 1
         alert.clear_since = None
-        held = now - alert.first_seen_at >= timedelta(minutes=rule.hold_minutes)
-        if (
-            alert.status == AlertStatus.pending
-            and held
-            and alert.consecutive >= rule.hold_evaluations
-        ):
+        if _fires(rule, alert, now, alert.consecutive):
             silence = silencing.covering(active_silences, alert, now)
             alert.silenced = silence is not None
             alert.silence_id = silence.id if silence is not None else None

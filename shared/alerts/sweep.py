@@ -67,10 +67,10 @@ async def _read_figures(
     rules_of: dict[uuid.UUID, list[Rule]],
     dictionaries: dict[uuid.UUID, dict[str, Metric]],
     now: datetime,
-    caches: dict[uuid.UUID, dict[object, Any]],
-) -> None:
-    """The windows and series the campaigns' rules will read (`evaluate.planned_reads`),
-    each read once for all the campaigns that need it, into their caches."""
+) -> dict[uuid.UUID, dict[object, Any]]:
+    """Each campaign's `Context.cache` entries for the windows and series its rules will
+    read (`evaluate.planned_reads`), each read once for all the campaigns that need it."""
+    caches: dict[uuid.UUID, dict[object, Any]] = defaultdict(dict)
     windows: dict[tuple[uuid.UUID, datetime | None], list[Campaign]] = defaultdict(list)
     wanted: dict[tuple[uuid.UUID, datetime | None], set[str]] = defaultdict(set)
     serieses: dict[tuple[uuid.UUID, evaluate.SeriesRead], list[Campaign]] = defaultdict(list)
@@ -105,6 +105,7 @@ async def _read_figures(
         )
         for campaign in found:
             caches[campaign.id][read] = read_series[campaign.id]
+    return caches
 
 
 async def _prefetched(
@@ -167,8 +168,7 @@ async def _prefetched(
             .group_by(MetricPoint.campaign_id, MetricPoint.metric_key, Channel.key)
         ):
             latest[(campaign_id, metric)][channel] = bucket
-    caches: dict[uuid.UUID, dict[object, Any]] = defaultdict(dict)
-    await _read_figures(session, campaigns, rules_of, dictionaries, now, caches)
+    caches = await _read_figures(session, campaigns, rules_of, dictionaries, now)
     for campaign_id in ids:
         cache: dict[object, Any] = caches[campaign_id]
         cache |= {
