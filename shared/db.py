@@ -79,7 +79,7 @@ def str_enum(enum_type: type[E], length: int = 32) -> Enum:
     )
 
 
-def _to_json(value: Any) -> str:
+def to_json(value: Any) -> str:
     """JSON for JSONB columns: orjson (a 1,000-point batch in 0.3 ms, not 1.4), falling
     back to the standard library for what orjson refuses (integers beyond 64 bits)."""
     try:
@@ -93,7 +93,7 @@ def create_engine(
 ) -> AsyncEngine:
     return create_async_engine(
         database_url,
-        json_serializer=_to_json,
+        json_serializer=to_json,
         json_deserializer=orjson.loads,
         pool_size=pool_size,
         max_overflow=max_overflow,

@@ -1,15 +1,21 @@
-"""Plain SQL on the session's own connection, for reads on a hot path.
+"""Plain SQL on the session's own connection, for the hot paths.
 
 Measured in-process on one API request reading one row: SQLAlchemy's execution (statement
 cache key, execution context, result processing, ORM loading) took ~0.35 ms of 1.2 ms;
-the same statement sent by asyncpg on the same connection takes a tenth of that. Writes,
-locks and anything with a lifecycle stay with the ORM; these functions only read.
+the same statement sent by asyncpg on the same connection takes a tenth of that. Building
+an INSERT statement with SQLAlchemy costs more again (~0.4 ms for `insert().values()`).
 
-The statement runs in the session's transaction once the session has begun one (pending
-ORM changes are flushed first, so the read sees them). Before that it runs on its own:
-under READ COMMITTED a transaction gives a single read nothing (each statement takes its
-own snapshot either way), and a read-only request then needs no BEGIN and COMMIT round
-trips. The session begins its transaction at its next ORM statement, as it always does.
+A read (`fetch_one`, `fetch_all`) runs in the session's transaction once the session has
+begun one (pending ORM changes are flushed first, so the read sees them). Before that it
+runs on its own: under READ COMMITTED a transaction gives a single read nothing (each
+statement takes its own snapshot either way), and a read-only request then needs no BEGIN
+and COMMIT round trips.
+
+A write, or a statement taking a transaction-scoped lock (`execute`, `fetch_one(...,
+write=True)`), always runs in the session's transaction, beginning it when needed: the
+unit of work commits or rolls it back with everything else. Only a few hot writes use
+this (a campaign's creation, the Idempotency-Key's record); the rest stay with the ORM,
+which also logs changes (shared.activity.tracking): a plain write logs its own.
 """
 
 import contextlib
@@ -32,21 +38,34 @@ def select_all(model: type[DeclarativeBase]) -> str:
     return f"SELECT {', '.join(column.name for column in table.columns)} FROM {table.name}"  # noqa: S608 - our own names
 
 
-async def fetch_one(session: AsyncSession, sql: str, *args: Any) -> dict[str, Any] | None:
-    rows = await _run(session, sql, args)
+async def fetch_one(
+    session: AsyncSession, sql: str, *args: Any, write: bool = False
+) -> dict[str, Any] | None:
+    """The first row, if any. `write`: the statement writes or locks (see the module)."""
+    rows = await _run(session, sql, args, write=write)
     return dict(rows[0]) if rows else None
 
 
 async def fetch_all(session: AsyncSession, sql: str, *args: Any) -> list[dict[str, Any]]:
-    return [dict(row) for row in await _run(session, sql, args)]
+    return [dict(row) for row in await _run(session, sql, args, write=False)]
 
 
-async def _run(session: AsyncSession, sql: str, args: Sequence[Any]) -> list[asyncpg.Record]:
+async def execute(session: AsyncSession, sql: str, *args: Any) -> None:
+    """A write in the session's transaction."""
+    await _run(session, sql, args, write=True)
+
+
+async def _run(
+    session: AsyncSession, sql: str, args: Sequence[Any], *, write: bool
+) -> list[asyncpg.Record]:
     if session.new or session.dirty or session.deleted:
         await session.flush()
     connection = await session.connection()
-    driver: asyncpg.Connection = (await connection.get_raw_connection()).driver_connection
+    raw = await connection.get_raw_connection()
+    driver: asyncpg.Connection = raw.driver_connection
     try:
+        if write:
+            await _begin(raw.dbapi_connection)
         rows: list[asyncpg.Record] = await driver.fetch(sql, *args)
     except (asyncpg.PostgresError, *_CONNECTION_LOST) as error:
         lost = isinstance(error, _CONNECTION_LOST)
@@ -56,6 +75,23 @@ async def _run(session: AsyncSession, sql: str, args: Sequence[Any]) -> list[asy
         # problem response in one place; asyncpg's own errors take the same road.
         raise DBAPIError(sql, args, error, connection_invalidated=lost) from error
     return rows
+
+
+async def _begin(adapted: Any) -> None:
+    """Begin the database transaction the session's connection holds, if not yet begun.
+
+    SQLAlchemy's asyncpg adapter sends BEGIN lazily, before its first statement; a statement
+    sent past it must do the same, through the same adapter, or the session's COMMIT would
+    have no transaction to commit and each write would stand alone. tests/test_plain_sql.py
+    holds this to the pinned SQLAlchemy: a plain write rolled back with its session leaves
+    nothing.
+    """
+    if adapted._transaction is None:
+        try:
+            await adapted._start_transaction()
+        except Exception as error:
+            # The adapter wraps asyncpg's error in its own; the caller maps asyncpg's.
+            raise (error.__cause__ or error) from None
 
 
 async def _discard(connection: AsyncConnection) -> None:

@@ -8,16 +8,19 @@ made it (named with `set_actor` where the transaction is opened: a request or a 
 
 import enum
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol, cast
 
 from sqlalchemy import event, insert, inspect
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, UOWTransaction
 
+from shared import plain_sql
 from shared.activity.models import ActivityEntry, EntryAction
 from shared.actor import Actor
+from shared.db import to_json
 from shared.ids import new_id
 from shared.timeutil import utcnow
 
@@ -67,15 +70,17 @@ def _fields(obj: Any) -> Iterable[str]:
     return (a.key for a in inspect(obj).mapper.column_attrs if a.key not in UNTRACKED_FIELDS)
 
 
+def _created(values: Iterable[tuple[str, Any]]) -> dict[str, list[Any]]:
+    return {name: [None, _json(value)] for name, value in values if value not in (None, [], "")}
+
+
 def _changes(obj: Any, action: EntryAction) -> dict[str, list[Any]]:
+    if action == EntryAction.created:
+        return _created((name, getattr(obj, name)) for name in _fields(obj))
     state = inspect(obj)
     changes: dict[str, list[Any]] = {}
     for name in _fields(obj):
-        if action == EntryAction.created:
-            value = getattr(obj, name)
-            if value not in (None, [], ""):
-                changes[name] = [None, _json(value)]
-        elif action == EntryAction.deleted:
+        if action == EntryAction.deleted:
             changes[name] = [_json(getattr(obj, name)), None]
         else:
             history = state.attrs[name].history
@@ -119,22 +124,95 @@ def _record(session: Session, flush_context: UOWTransaction) -> None:
                 continue
             row = cast(_Row, obj)
             rows.append(
-                {
-                    "id": new_id(),
-                    "workspace_id": row.workspace_id,
-                    "campaign_id": obj.change_log_campaign_id(),
-                    "created_at": now,
-                    "updated_at": now,
-                    "version": 1,
-                    "entity_type": obj.change_log_name,
-                    "entity_id": row.id,
-                    "action": action.value,
-                    "changes": changes,
-                    "related_task_ids": obj.change_log_task_ids(),
-                    "actor_api_key_id": actor.api_key_id if actor else None,
-                    "actor_member_id": actor.member_id if actor else None,
-                }
+                _entry(
+                    actor,
+                    now,
+                    workspace_id=row.workspace_id,
+                    campaign_id=obj.change_log_campaign_id(),
+                    entity_type=obj.change_log_name,
+                    entity_id=row.id,
+                    action=action,
+                    changes=changes,
+                    task_ids=obj.change_log_task_ids(),
+                )
             )
     if rows:
         # Written on the flush's own connection: same transaction, no second flush.
         session.connection().execute(insert(ActivityEntry), rows)
+
+
+def _entry(
+    actor: Actor | None,
+    now: datetime,
+    *,
+    workspace_id: uuid.UUID,
+    campaign_id: uuid.UUID,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    action: EntryAction,
+    changes: dict[str, list[Any]],
+    task_ids: list[uuid.UUID],
+) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "workspace_id": workspace_id,
+        "campaign_id": campaign_id,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "action": action.value,
+        "changes": changes,
+        "related_task_ids": task_ids,
+        "actor_api_key_id": actor.api_key_id if actor else None,
+        "actor_member_id": actor.member_id if actor else None,
+    }
+
+
+_ENTRY_COLUMNS = (
+    "id",
+    "workspace_id",
+    "campaign_id",
+    "created_at",
+    "updated_at",
+    "version",
+    "entity_type",
+    "entity_id",
+    "action",
+    "changes",
+    "related_task_ids",
+    "actor_api_key_id",
+    "actor_member_id",
+)
+_INSERT_ENTRY = "INSERT INTO activity_entries ({}) VALUES ({})".format(  # noqa: S608 - our names
+    ", ".join(_ENTRY_COLUMNS), ", ".join(f"${i}" for i in range(1, len(_ENTRY_COLUMNS) + 1))
+)
+
+
+async def log_created(
+    session: AsyncSession,
+    row: Mapping[str, Any],
+    *,
+    entity_type: str,
+    campaign_id: uuid.UUID,
+    task_ids: list[uuid.UUID] | None = None,
+) -> None:
+    """Log a row that plain SQL created (shared.plain_sql), as the flush hook logs the ORM's.
+
+    `row` is the whole row (RETURNING every column): its fields are logged like a new ORM
+    object's.
+    """
+    entry = _entry(
+        session.info.get(ACTOR_KEY),
+        utcnow(),
+        workspace_id=row["workspace_id"],
+        campaign_id=campaign_id,
+        entity_type=entity_type,
+        entity_id=row["id"],
+        action=EntryAction.created,
+        changes=_created((k, v) for k, v in row.items() if k not in UNTRACKED_FIELDS),
+        task_ids=task_ids or [],
+    )
+    entry["changes"] = to_json(entry["changes"])
+    await plain_sql.execute(session, _INSERT_ENTRY, *(entry[name] for name in _ENTRY_COLUMNS))

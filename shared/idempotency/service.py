@@ -3,17 +3,23 @@
 A request holds a transaction-scoped advisory lock on its key while it runs, and its
 response is stored in the same transaction as its effects: a retry either sees the
 finished response or finds the key in flight (409) — never a half-done first attempt.
+
+Every idempotent POST takes these three statements, so they are plain SQL. The lock and
+the lookup stay two statements: one statement reads with the snapshot it started with,
+which may predate the commit of the request that held the lock a moment before.
 """
 
 import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import plain_sql
+from shared.db import to_json
 from shared.errors import BadRequest, Conflict, FieldError, Invalid
 from shared.idempotency.models import IdempotentResponse
 
@@ -28,6 +34,32 @@ class PendingKey:
     api_key_id: uuid.UUID
     key: str
     fingerprint: bytes
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """The response of the first request with a key, replayed to its retries."""
+
+    status_code: int
+    headers: dict[str, str]
+    body: bytes
+
+
+_LOCK = "SELECT pg_try_advisory_xact_lock($1) AS locked"
+_STORED = (
+    "SELECT fingerprint, status_code, headers, body FROM idempotent_responses "
+    "WHERE api_key_id = $1 AND key = $2 AND expires_at > now()"
+)
+# An expired row of the same key may not be pruned yet: the new response takes its place.
+_STORE = (
+    "INSERT INTO idempotent_responses AS stored (api_key_id, key, workspace_id, fingerprint, "
+    "status_code, headers, body, created_at, expires_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, now(), now() + $8::interval) "
+    "ON CONFLICT (api_key_id, key) DO UPDATE SET workspace_id = excluded.workspace_id, "
+    "fingerprint = excluded.fingerprint, status_code = excluded.status_code, "
+    "headers = excluded.headers, body = excluded.body, created_at = excluded.created_at, "
+    "expires_at = excluded.expires_at"
+)
 
 
 def parse_key(header: str) -> str:
@@ -56,24 +88,19 @@ def _lock_id(api_key_id: uuid.UUID, key: str) -> int:
     return int.from_bytes(raw, "big", signed=True)
 
 
-async def begin(session: AsyncSession, pending: PendingKey) -> IdempotentResponse | None:
+async def begin(session: AsyncSession, pending: PendingKey) -> StoredResponse | None:
     """Claim the key for this transaction; return the stored response when there is one."""
-    locked = await session.scalar(
-        select(func.pg_try_advisory_xact_lock(_lock_id(pending.api_key_id, pending.key)))
-    )
-    if not locked:
+    lock_id = _lock_id(pending.api_key_id, pending.key)
+    claimed = await plain_sql.fetch_one(session, _LOCK, lock_id, write=True)
+    if not (claimed and claimed["locked"]):
         raise Conflict(
             "A request with this Idempotency-Key is still in progress; retry later.",
             field="Idempotency-Key",
         )
-    stored = await session.scalar(
-        select(IdempotentResponse).where(
-            IdempotentResponse.api_key_id == pending.api_key_id,
-            IdempotentResponse.key == pending.key,
-            IdempotentResponse.expires_at > func.now(),
-        )
-    )
-    if stored is not None and stored.fingerprint != pending.fingerprint:
+    stored = await plain_sql.fetch_one(session, _STORED, pending.api_key_id, pending.key)
+    if stored is None:
+        return None
+    if stored["fingerprint"] != pending.fingerprint:
         raise Invalid(
             "This Idempotency-Key was already used for a different request.",
             [
@@ -85,7 +112,7 @@ async def begin(session: AsyncSession, pending: PendingKey) -> IdempotentRespons
                 )
             ],
         )
-    return stored
+    return StoredResponse(stored["status_code"], stored["headers"], stored["body"])
 
 
 async def store(
@@ -97,24 +124,17 @@ async def store(
     body: bytes,
     ttl: timedelta,
 ) -> None:
-    values = {
-        "workspace_id": pending.workspace_id,
-        "fingerprint": pending.fingerprint,
-        "status_code": status_code,
-        "headers": headers,
-        "body": body,
-        "created_at": func.now(),
-        "expires_at": func.now() + ttl,
-    }
-    # An expired row of the same key may not be pruned yet: take its place.
-    statement = insert(IdempotentResponse).values(
-        api_key_id=pending.api_key_id, key=pending.key, **values
+    arguments: tuple[Any, ...] = (
+        pending.api_key_id,
+        pending.key,
+        pending.workspace_id,
+        pending.fingerprint,
+        status_code,
+        to_json(headers),
+        body,
+        ttl,
     )
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[IdempotentResponse.api_key_id, IdempotentResponse.key], set_=values
-        )
-    )
+    await plain_sql.execute(session, _STORE, *arguments)
 
 
 async def prune_expired(session: AsyncSession, *, now: datetime) -> int:

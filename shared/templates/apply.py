@@ -45,7 +45,7 @@ async def make(
     template_id: uuid.UUID | None,
 ) -> tuple[Campaign, CampaignOrigin]:
     part = preview.campaign
-    campaign = await campaigns.create_campaign(
+    created = await campaigns.create_campaign(
         session,
         actor=actor,
         data={
@@ -63,6 +63,9 @@ async def make(
             "owner_id": part.owner_id,
             "tags": part.tags,
         },
+    )
+    campaign = await campaigns.get_campaign(
+        session, workspace_id=actor.workspace_id, campaign_id=created["id"]
     )
     if part.channel_keys:
         await set_campaign_channels(session, campaign=campaign, keys=part.channel_keys)

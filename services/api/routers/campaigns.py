@@ -92,9 +92,10 @@ async def list_campaigns(
 async def create_campaign(
     body: CampaignCreate, session: DbSession, caller: Editor, response: Response
 ) -> CampaignOut:
-    campaign = await service.create_campaign(session, actor=caller, data=body.model_dump())
-    response.headers["Location"] = f"/v1/campaigns/{campaign.id}"
-    return _out(campaign, response)
+    row = await service.create_campaign(session, actor=caller, data=body.model_dump())
+    response.headers["Location"] = f"/v1/campaigns/{row['id']}"
+    set_etag(response, row["version"])
+    return CampaignOut.model_validate(row)
 
 
 @router.get(
