@@ -1,7 +1,10 @@
 """Routers whose routes cannot match a path are not tried, and every route is still served."""
 
+from typing import Any
+
 import httpx
 from fastapi import APIRouter, FastAPI
+from starlette.types import Scope
 
 from services.api import routing
 
@@ -33,11 +36,11 @@ def make_app() -> tuple[FastAPI, list[str]]:
         included = app.router.routes[-1]
         original = included.matches
 
-        def spy(scope, original=original, name=name):  # type: ignore[no-untyped-def]
+        def spy(scope: Scope, original: Any = original, name: str = name) -> Any:
             tried.append(name)
             return original(scope)
 
-        included.matches = spy
+        included.matches = spy  # type: ignore[method-assign]
     routing.install(app)
     return app, tried
 
