@@ -17,7 +17,6 @@ from sqlalchemy import event, insert, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, UOWTransaction
 
-from shared import plain_sql
 from shared.activity.models import ActivityEntry, EntryAction
 from shared.actor import Actor
 from shared.db import to_json
@@ -170,7 +169,7 @@ def _entry(
     }
 
 
-_ENTRY_COLUMNS = (
+ENTRY_COLUMNS = (
     "id",
     "workspace_id",
     "campaign_id",
@@ -185,34 +184,33 @@ _ENTRY_COLUMNS = (
     "actor_api_key_id",
     "actor_member_id",
 )
-_INSERT_ENTRY = "INSERT INTO activity_entries ({}) VALUES ({})".format(  # noqa: S608 - our names
-    ", ".join(_ENTRY_COLUMNS), ", ".join(f"${i}" for i in range(1, len(_ENTRY_COLUMNS) + 1))
-)
 
 
-async def log_created(
+def creation_entry(
     session: AsyncSession,
-    row: Mapping[str, Any],
     *,
-    entity_type: str,
+    workspace_id: uuid.UUID,
     campaign_id: uuid.UUID,
-    task_ids: list[uuid.UUID] | None = None,
-) -> None:
-    """Log a row that plain SQL created (shared.plain_sql), as the flush hook logs the ORM's.
+    entity_type: str,
+    entity_id: uuid.UUID,
+    values: Mapping[str, Any],
+) -> list[Any]:
+    """The log entry of a row that plain SQL creates (shared.plain_sql), in ENTRY_COLUMNS'
+    order, for the statement that inserts the row to insert it too; `changes` as JSON text.
 
-    `row` is the whole row (RETURNING every column): its fields are logged like a new ORM
-    object's.
+    `values`: the row's fields as they are stored; the statement may add those the database
+    fills in (a default), as the flush hook logs an ORM object's after its INSERT.
     """
     entry = _entry(
         session.info.get(ACTOR_KEY),
         utcnow(),
-        workspace_id=row["workspace_id"],
+        workspace_id=workspace_id,
         campaign_id=campaign_id,
         entity_type=entity_type,
-        entity_id=row["id"],
+        entity_id=entity_id,
         action=EntryAction.created,
-        changes=_created((k, v) for k, v in row.items() if k not in UNTRACKED_FIELDS),
-        task_ids=task_ids or [],
+        changes=_created((k, v) for k, v in values.items() if k not in UNTRACKED_FIELDS),
+        task_ids=[],
     )
     entry["changes"] = to_json(entry["changes"])
-    await plain_sql.execute(session, _INSERT_ENTRY, *(entry[name] for name in _ENTRY_COLUMNS))
+    return [entry[name] for name in ENTRY_COLUMNS]
