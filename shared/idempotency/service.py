@@ -4,9 +4,10 @@ A request holds a transaction-scoped advisory lock on its key while it runs, and
 response is stored in the same transaction as its effects: a retry either sees the
 finished response or finds the key in flight (409) — never a half-done first attempt.
 
-Every idempotent POST takes these three statements, so they are plain SQL. The lock and
-the lookup stay two statements: one statement reads with the snapshot it started with,
-which may predate the commit of the request that held the lock a moment before.
+Every idempotent POST takes these statements, so they are plain SQL. The lock and the
+lookup are one round trip by a function (`idempotency_claim`, see its migration): one
+statement would read with the snapshot it started with, which may predate the commit of
+the request that held the lock a moment before.
 """
 
 import hashlib
@@ -45,11 +46,7 @@ class StoredResponse:
     body: bytes
 
 
-_LOCK = "SELECT pg_try_advisory_xact_lock($1) AS locked"
-_STORED = (
-    "SELECT fingerprint, status_code, headers, body FROM idempotent_responses "
-    "WHERE api_key_id = $1 AND key = $2 AND expires_at > now()"
-)
+_CLAIM = "SELECT locked, fingerprint, status_code, headers, body FROM idempotency_claim($1, $2, $3)"
 # An expired row of the same key may not be pruned yet: the new response takes its place.
 _STORE = (
     "INSERT INTO idempotent_responses AS stored (api_key_id, key, workspace_id, fingerprint, "
@@ -91,14 +88,15 @@ def _lock_id(api_key_id: uuid.UUID, key: str) -> int:
 async def begin(session: AsyncSession, pending: PendingKey) -> StoredResponse | None:
     """Claim the key for this transaction; return the stored response when there is one."""
     lock_id = _lock_id(pending.api_key_id, pending.key)
-    claimed = await plain_sql.fetch_one(session, _LOCK, lock_id, write=True)
-    if not (claimed and claimed["locked"]):
+    stored = await plain_sql.fetch_one(
+        session, _CLAIM, lock_id, pending.api_key_id, pending.key, write=True
+    )
+    if not (stored and stored["locked"]):
         raise Conflict(
             "A request with this Idempotency-Key is still in progress; retry later.",
             field="Idempotency-Key",
         )
-    stored = await plain_sql.fetch_one(session, _STORED, pending.api_key_id, pending.key)
-    if stored is None:
+    if stored["fingerprint"] is None:
         return None
     if stored["fingerprint"] != pending.fingerprint:
         raise Invalid(
