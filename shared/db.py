@@ -110,22 +110,47 @@ def create_sessionmaker(bind: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 class UnitOfWork:
-    """One transaction; jobs enqueued on its session are sent only after it commits."""
+    """One transaction; jobs enqueued on its session are sent only after it commits.
+
+    The session is made when first asked for, and committed or closed only when it began a
+    transaction or holds changes: a request that never reaches the database (a probe, a
+    refusal before any query) costs no session.
+    """
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], queue: jobs.JobQueue):
-        self.session = sessionmaker()
+        self._sessionmaker = sessionmaker
+        self._session: AsyncSession | None = None
         self._queue = queue
 
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self._sessionmaker()
+        return self._session
+
+    def _used(self) -> bool:
+        session = self._session
+        return session is not None and (
+            session.in_transaction() or bool(session.new or session.dirty or session.deleted)
+        )
+
     async def commit(self) -> None:
-        await self.session.commit()
-        await self._queue.send(jobs.take_pending(self.session))
+        if self._session is None:
+            return
+        if self._used():
+            await self._session.commit()
+        await self._queue.send(jobs.take_pending(self._session))
 
     async def rollback(self) -> None:
-        jobs.take_pending(self.session)
-        await self.session.rollback()
+        if self._session is None:
+            return
+        jobs.take_pending(self._session)
+        if self._used():
+            await self._session.rollback()
 
     async def close(self) -> None:
-        await self.session.close()
+        if self._session is not None and self._session.in_transaction():
+            await self._session.close()
 
 
 @asynccontextmanager
