@@ -268,8 +268,7 @@ IfMatch = Annotated[set[int] | None, Depends(expected_versions)]
 
 async def idempotency_key(
     request: Request,
-    session: DbSession,
-    caller: CurrentCaller,
+    credentials: Credentials,
     key: Annotated[
         str | None,
         Header(
@@ -279,8 +278,11 @@ async def idempotency_key(
         ),
     ] = None,
 ) -> None:
+    """Takes the caller and session as `authenticate` does: no dependencies of its own."""
     if key is None:
         return
+    caller = await authenticate(request, credentials)
+    session: AsyncSession = request.scope[UNIT_OF_WORK].session
     pending = idempotency.PendingKey(
         workspace_id=caller.workspace_id,
         api_key_id=caller.api_key_id,
