@@ -1,17 +1,20 @@
 """What the API's own machinery costs: three calls against minimal apps doing the same work.
 
-    .venv/bin/python -m bench.api_cost [--duration 10] [--connections 16] [--profile DIR]
+    .venv/bin/python -m bench.api_cost [--duration 10] [--rounds 3] [--connections 16]
+        [--profile DIR]
 
 Starts embedded PostgreSQL (fsync on) and Redis (or uses DATABASE_URL / REDIS_URL), one
 `campaignops api` process (rate limit off, INFO access logs to a file) and one reference
-app per call (bench/reference_apps.py) on its own port, then drives each in turn with
-`wrk -t1 -cN -dD --latency` (install it with `apt-get install -y wrk`; without it an
-httpx load generator runs in a separate process, which is slower and less precise).
+app per call (bench/reference_apps.py) on its own port, then drives the service and the
+reference in turn, round after round, with `wrk -t1 -cN -dD --latency` (install it with
+`apt-get install -y wrk`; without it an httpx load generator runs in a separate process,
+which is slower and less precise).
 
 The calls: an authenticated read of one resource (GET /v1/workspace), a page of 50
-campaigns with filters, and an idempotent campaign create. Prints req/s, p50, p99 and
-the API process's CPU per request (psutil), the reference's req/s and p99, and the
-ratio. With --profile, the API runs under pyinstrument and its text report is written
+campaigns with filters, and an idempotent campaign create. Prints the mean req/s over the
+rounds, the median p50 and the worst p99, the API process's CPU per request (psutil),
+the reference's mean req/s and worst p99, and the ratio of the means (each round's
+ratio beside it). With --profile, the API runs under pyinstrument and its text report is written
 to DIR/api-profile.txt (the figures then include the profiler's overhead).
 """
 
@@ -247,57 +250,98 @@ def measure(args: argparse.Namespace) -> None:
         if args.profile:
             report = Path(args.profile) / "api-profile.txt"
             api = [sys.executable, "-m", "bench.api_cost", "--serve-profiled", str(report)]
-        results: list[tuple[Call, Load, float, Load | None]] = []
+        results: list[Measured] = []
         with server(api, env, tmp / "api.log") as (base, pid):
             seed(base, key)
             process = psutil.Process(pid)
             for call in CALLS:
                 load(base, call, key, 2, args.connections, tmp)  # warm-up
-                before = process.cpu_times()
-                measured = load(base, call, key, args.duration, args.connections, tmp)
-                after = process.cpu_times()
-                cpu = (after.user + after.system) - (before.user + before.system)
-                reference = None
-                if call.reference:
-                    ref_env = env | {
-                        "REFERENCE_CALL": call.reference,
-                        "WORKSPACE_ID": workspace_id,
-                        "API_KEY_ID": api_key_id,
-                    }
-                    command = _reference_command()
-                    log = tmp / "reference.log"
-                    with server(command, ref_env, log, port_flag=True) as (ref_base, _):
-                        load(ref_base, call, key, 2, args.connections, tmp)
-                        reference = load(ref_base, call, key, args.duration, args.connections, tmp)
-                results.append((call, measured, cpu * 1000 / max(1, measured.requests), reference))
+                if not call.reference:
+                    results.append(_rounds(process, call, base, None, key, args, tmp))
+                    continue
+                ref_env = env | {
+                    "REFERENCE_CALL": call.reference,
+                    "WORKSPACE_ID": workspace_id,
+                    "API_KEY_ID": api_key_id,
+                }
+                log = tmp / "reference.log"
+                with server(_reference_command(), ref_env, log, port_flag=True) as (ref_base, _):
+                    load(ref_base, call, key, 2, args.connections, tmp)
+                    results.append(_rounds(process, call, base, ref_base, key, args, tmp))
         report_table(results, args)
 
 
-def report_table(
-    results: list[tuple[Call, Load, float, Load | None]], args: argparse.Namespace
-) -> None:
+@dataclass(frozen=True)
+class Measured:
+    call: Call
+    rounds: list[Load]
+    cpu_ms_per_request: float
+    reference_rounds: list[Load]
+
+    def ratios(self) -> list[float]:
+        return [
+            ours.requests_per_second / theirs.requests_per_second
+            for ours, theirs in zip(self.rounds, self.reference_rounds, strict=True)
+        ]
+
+
+def _rounds(
+    process: psutil.Process,
+    call: Call,
+    base: str,
+    ref_base: str | None,
+    key: str,
+    args: argparse.Namespace,
+    tmp: Path,
+) -> Measured:
+    """The service and its reference in turn, round after round: the machine's speed drifts
+    (steal time), and a ratio of two runs minutes apart measured the drift as much as us."""
+    rounds: list[Load] = []
+    reference_rounds: list[Load] = []
+    cpu = 0.0
+    for _ in range(args.rounds):
+        before = process.cpu_times()
+        rounds.append(load(base, call, key, args.duration, args.connections, tmp))
+        after = process.cpu_times()
+        cpu += (after.user + after.system) - (before.user + before.system)
+        if ref_base is not None:
+            reference_rounds.append(load(ref_base, call, key, args.duration, args.connections, tmp))
+    requests = sum(r.requests for r in rounds)
+    return Measured(call, rounds, cpu * 1000 / max(1, requests), reference_rounds)
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values)
+
+
+def report_table(results: list[Measured], args: argparse.Namespace) -> None:
     tool = "wrk -t1" if shutil.which("wrk") else "httpx (no wrk)"
     print(
-        f"{tool} -c{args.connections} -d{args.duration}s; one API process, rate limit off, "
-        f"INFO logs; PostgreSQL fsync on; {os.cpu_count()} cores; "
-        f"load average {Path('/proc/loadavg').read_text().split()[0]}"
+        f"{tool} -c{args.connections}, {args.rounds} rounds of {args.duration} s, the service "
+        f"and its reference in turn; one API process, rate limit off, INFO logs; PostgreSQL "
+        f"fsync on; {os.cpu_count()} cores; load average "
+        f"{Path('/proc/loadavg').read_text().split()[0]}"
     )
     print(
-        "| call | campaignops req/s | p50 ms | p99 ms | CPU ms/req | reference req/s "
-        "| reference p99 ms | ratio |"
+        "| call | campaignops req/s | p50 ms | worst p99 ms | CPU ms/req | reference req/s "
+        "| reference worst p99 ms | ratio (per round) |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    for call, measured, cpu_ms, reference in results:
-        ref = (
-            f"{reference.requests_per_second:.0f} | {reference.p99_ms:.1f} | "
-            f"{measured.requests_per_second / reference.requests_per_second:.2f}x"
-            if reference
-            else "— | — | —"
-        )
-        failed = f" ({measured.failures} failed)" if measured.failures else ""
+    for measured in results:
+        rounds = measured.rounds
+        mean = _mean([r.requests_per_second for r in rounds])
+        ref = "— | — | —"
+        if measured.reference_rounds:
+            theirs = _mean([r.requests_per_second for r in measured.reference_rounds])
+            worst = max(r.p99_ms for r in measured.reference_rounds)
+            each = ", ".join(f"{ratio:.2f}" for ratio in measured.ratios())
+            ref = f"{theirs:.0f} | {worst:.1f} | {mean / theirs:.2f}x ({each})"
+        failures = sum(r.failures for r in rounds)
+        failed = f" ({failures} failed)" if failures else ""
+        p50 = sorted(r.p50_ms for r in rounds)[len(rounds) // 2]
         print(
-            f"| {call.name}{failed} | {measured.requests_per_second:.0f} | "
-            f"{measured.p50_ms:.1f} | {measured.p99_ms:.1f} | {cpu_ms:.2f} | {ref} |"
+            f"| {measured.call.name}{failed} | {mean:.0f} | {p50:.1f} | "
+            f"{max(r.p99_ms for r in rounds):.1f} | {measured.cpu_ms_per_request:.2f} | {ref} |"
         )
 
 
@@ -333,7 +377,8 @@ def main() -> None:
         print(json.dumps(result.__dict__))
         return
     parser = argparse.ArgumentParser()
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--profile", help="write the API's pyinstrument profile to this folder")
     measure(parser.parse_args())
