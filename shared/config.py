@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # (1.33 ms of CPU per read and 613 req/s with 5 + 10; 0.76 ms and 1,309 req/s with 16 + 0).
     db_pool_size: int = 15
     db_max_overflow: int = 0
+    # The API's connections for plain reads outside a transaction (shared/plain_sql.py),
+    # beside the pool above; 0: they take the request's session connection instead.
+    db_read_pool_size: int = Field(default=5, ge=0)
 
     redis_prefix: str = "campaignops"
     queue_name: str = "campaignops:queue"

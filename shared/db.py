@@ -88,6 +88,10 @@ def to_json(value: Any) -> str:
         return json.dumps(value)
 
 
+# What every connection of ours says at start-up: named in pg_stat_activity, times in UTC.
+SERVER_SETTINGS = {"application_name": "campaignops", "timezone": "UTC"}
+
+
 def create_engine(
     database_url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = 30
 ) -> AsyncEngine:
@@ -101,7 +105,7 @@ def create_engine(
         # No pre-ping: it costs a round trip per checkout. A connection the server dropped
         # fails its request once (503, see the API's errors) and is replaced.
         pool_recycle=1800,
-        connect_args={"server_settings": {"application_name": "campaignops", "timezone": "UTC"}},
+        connect_args={"server_settings": SERVER_SETTINGS},
     )
 
 

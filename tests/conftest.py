@@ -106,6 +106,7 @@ def settings(servers: Servers, database_url: str) -> Settings:
 @pytest.fixture(scope="session")
 async def base_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     runtime = Runtime.create(settings)
+    await runtime.open_read_pool()  # committed tests read through it, as the API does
     yield runtime
     await runtime.close()
 

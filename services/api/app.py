@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             return
         logs.configure(settings.log_level, settings.log_format)
         app.state.runtime = Runtime.create(settings)
+        await app.state.runtime.open_read_pool()
         # Long-lived objects (modules, schemas, the app) leave the collector's sight, and
         # young collections run less often: large responses allocate many short-lived
         # objects, and full collections over everything were a visible share of their time.

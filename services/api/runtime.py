@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.api.rate_limit import RateLimiter
-from shared import jobs, migrate, startup
+from shared import jobs, migrate, plain_sql, startup
 from shared.config import Settings
 from shared.db import create_engine, create_sessionmaker
 from shared.workspaces.verified_keys import VerifiedKeys
@@ -22,6 +23,7 @@ class Runtime:
     head_revision: str | None
     rate_limiter: RateLimiter
     verified_keys: VerifiedKeys
+    read_pool: asyncpg.Pool | None = None
 
     @classmethod
     def create(cls, settings: Settings) -> "Runtime":
@@ -47,6 +49,15 @@ class Runtime:
             verified_keys=VerifiedKeys(settings.api_key_cache_seconds),
         )
 
+    async def open_read_pool(self) -> None:
+        """Plain reads outside a transaction take these connections (opened as needed)."""
+        if self.settings.db_read_pool_size > 0:
+            self.read_pool = await plain_sql.open_read_pool(
+                self.engine, size=self.settings.db_read_pool_size
+            )
+
     async def close(self) -> None:
         await self.redis.aclose()
+        if self.read_pool is not None:
+            await self.read_pool.close()
         await self.engine.dispose()
