@@ -3,12 +3,14 @@ a connection the server dropped is a 503 problem, not a 500, and the next reques
 
 import asyncio
 import time
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared import plain_sql
 from shared.actor import Role
 from tests.helpers import Tenant, assert_problem
 
@@ -100,3 +102,17 @@ async def test_the_campaign_list_filters_sorts_and_pages_by_plain_sql(
     else:
         pytest.fail(f"pages never ended: {seen}")
     assert seen == ["Brand film", "双十一 预热 50% off", "Spring_sale"]
+
+
+async def test_a_read_outside_a_transaction_takes_the_read_pool_and_decodes_json_alike(
+    sessionmaker: Any, runtime: Any
+) -> None:
+    sql = """SELECT '{"名": "双十一", "n": 1}'::jsonb AS jsonb_value, '[1.5]'::json AS json_value"""
+    async with sessionmaker() as session:
+        pooled = await plain_sql.fetch_one(session, sql)
+        assert not session.in_transaction()  # nothing checked out of SQLAlchemy's pool
+        held = await plain_sql.fetch_one(session, sql, write=True)  # the session's own
+        assert session.in_transaction()
+        await session.rollback()
+    assert runtime.read_pool.get_size() >= 1
+    assert pooled == held == {"jsonb_value": {"名": "双十一", "n": 1}, "json_value": [1.5]}
