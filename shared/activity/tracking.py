@@ -4,6 +4,8 @@ A model declares itself tracked by inheriting `Tracked`; `install()`, called onc
 start-up, puts an `after_flush` hook on every session: for each new, changed or deleted
 tracked row it writes an activity entry with the before and after of each field, and who
 made it (named with `set_actor` where the transaction is opened: a request or a job).
+A row that plain SQL creates, past the ORM (a campaign, see shared.campaigns.service),
+is logged by the same rules: `creation_entry` gives the statement its entry to insert.
 """
 
 import enum
