@@ -113,6 +113,11 @@ def create_sessionmaker(bind: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(bind, expire_on_commit=False, autoflush=True)
 
 
+def holds_changes(session: AsyncSession) -> bool:
+    """Objects added, changed or deleted and not flushed yet."""
+    return bool(session.new or session.dirty or session.deleted)
+
+
 class UnitOfWork:
     """One transaction; jobs enqueued on its session are sent only after it commits.
 
@@ -134,9 +139,7 @@ class UnitOfWork:
 
     def _used(self) -> bool:
         session = self._session
-        return session is not None and (
-            session.in_transaction() or bool(session.new or session.dirty or session.deleted)
-        )
+        return session is not None and (session.in_transaction() or holds_changes(session))
 
     async def commit(self) -> None:
         if self._session is None:

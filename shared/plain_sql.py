@@ -34,7 +34,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import DeclarativeBase, SessionTransaction
 
-from shared.db import SERVER_SETTINGS
+from shared.db import SERVER_SETTINGS, holds_changes
 
 # What the connection itself failing raises: the connection is dropped, not reused.
 _CONNECTION_LOST = (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError)
@@ -136,7 +136,7 @@ async def _nothing_to_reset(connection: asyncpg.Connection) -> None:
 
 def _read_pool(session: AsyncSession) -> asyncpg.Pool | None:
     """The pool a read may take, when the session has nothing it must see first."""
-    if session.in_transaction() or session.new or session.dirty or session.deleted:
+    if session.in_transaction() or holds_changes(session):
         return None
     return _READ_POOLS.get(session.bind)  # type: ignore[arg-type]
 
@@ -152,7 +152,7 @@ async def _run(
             # asyncpg's pool drops a connection that failed; the next read opens another.
             lost = isinstance(error, _CONNECTION_LOST)
             raise DBAPIError(sql, args, error, connection_invalidated=lost) from error
-    if session.new or session.dirty or session.deleted:
+    if holds_changes(session):
         await session.flush()
     held = await _held(session)
     connection, driver = held.connection, held.driver

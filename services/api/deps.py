@@ -75,7 +75,7 @@ async def authenticate(request: Request, credentials: Credentials) -> Caller:
         return caller
     if credentials is None:
         raise _unauthorized("Send an API key as `Authorization: Bearer <key>`.")
-    session: AsyncSession = request.scope[UNIT_OF_WORK].session
+    session = await get_session(request)
     runtime: Runtime = request.app.state.runtime
     api_key = await api_keys.authenticate(
         session, token=credentials.credentials, verified=runtime.verified_keys
@@ -282,7 +282,7 @@ async def idempotency_key(
     if key is None:
         return
     caller = await authenticate(request, credentials)
-    session: AsyncSession = request.scope[UNIT_OF_WORK].session
+    session = await get_session(request)
     pending = idempotency.PendingKey(
         workspace_id=caller.workspace_id,
         api_key_id=caller.api_key_id,

@@ -114,9 +114,10 @@ class RouterGate:
     def __init__(self, matches: Callable[[Scope], tuple[Match, Scope]], paths: list[str]):
         self._matches = matches
         self.keys = frozenset(leading_segments(path) for path in paths)
+        self._always = () in self.keys  # a route starting with a parameter matches anything
 
     def __call__(self, scope: Scope) -> tuple[Match, Scope]:
-        if () in self.keys:
+        if self._always:
             return self._matches(scope)
         segments = scope["path"].split("/", 3)  # "/v1/campaigns/..." -> ["", "v1", ...]
         first = tuple(segments[1:2])

@@ -1,7 +1,7 @@
 """Campaigns: planning screens, lifecycle actions, readiness and the budget summary."""
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
@@ -38,9 +38,11 @@ CampaignSort = Literal["created_at", "-created_at", "start_date", "-start_date",
 ACTION_PROBLEMS = problem_responses(404, 409, 422)
 
 
-def _out(campaign: Campaign, response: Response) -> CampaignOut:
-    set_etag(response, campaign.version)
-    return CampaignOut.model_validate(campaign)
+def _out(campaign: Campaign | dict[str, Any], response: Response) -> CampaignOut:
+    """An ORM campaign or a plain row (the creation's)."""
+    out = CampaignOut.model_validate(campaign)
+    set_etag(response, out.version)
+    return out
 
 
 @router.get(
@@ -94,8 +96,7 @@ async def create_campaign(
 ) -> CampaignOut:
     row = await service.create_campaign(session, actor=caller, data=body.model_dump())
     response.headers["Location"] = f"/v1/campaigns/{row['id']}"
-    set_etag(response, row["version"])
-    return CampaignOut.model_validate(row)
+    return _out(row, response)
 
 
 @router.get(
